@@ -461,6 +461,9 @@ public final class ClickHouseServer implements AutoCloseable {
                     <listen_host>%s</listen_host>
                     <http_port>%d</http_port>
                     <tcp_port>%d</tcp_port>
+                    <!-- On shutdown the server waits for idle keep-alive connections to time out; the 18.x default
+                         of 10 s would make every stop take that long while a client pool holds a connection. -->
+                    <keep_alive_timeout>3</keep_alive_timeout>
 
                     <path>%s</path>
                     <tmp_path>%s</tmp_path>
