@@ -1,0 +1,84 @@
+package io.zerotrust.platform;
+
+import io.zerotrust.schemas.topics.Topic;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
+
+/**
+ * Makes a Kafka cluster hold the topics of the registry: creates the missing ones with their partitions and configs,
+ * and brings existing ones in line (adds partitions, sets cleanup policy and retention). Never deletes anything.
+ */
+public final class TopicProvisioner {
+
+    private TopicProvisioner() {
+    }
+
+    /** Returns a line per topic saying what was done. */
+    public static List<String> ensure(String bootstrapServers, Collection<Topic<?, ?>> topics, short replication) {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        List<String> report = new ArrayList<>();
+        try (Admin admin = Admin.create(props)) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> create = new ArrayList<>();
+            List<Topic<?, ?>> update = new ArrayList<>();
+            for (Topic<?, ?> t : topics) {
+                if (existing.contains(t.name())) {
+                    update.add(t);
+                } else {
+                    create.add(new NewTopic(t.name(), t.partitions(), replication).configs(t.configs()));
+                }
+            }
+            if (!create.isEmpty()) {
+                admin.createTopics(create).all().get(60, TimeUnit.SECONDS);
+                create.forEach(n -> report.add("created " + n.name() + " (" + n.numPartitions() + " partitions, "
+                        + n.configs() + ")"));
+            }
+            if (!update.isEmpty()) {
+                Map<String, TopicDescription> described = admin.describeTopics(
+                        update.stream().map(Topic::name).toList()).allTopicNames().get(30, TimeUnit.SECONDS);
+                for (Topic<?, ?> t : update) {
+                    int have = described.get(t.name()).partitions().size();
+                    if (have < t.partitions()) {
+                        admin.createPartitions(Map.of(t.name(), NewPartitions.increaseTo(t.partitions())))
+                                .all().get(30, TimeUnit.SECONDS);
+                        report.add("grew " + t.name() + " from " + have + " to " + t.partitions() + " partitions");
+                    }
+                    List<AlterConfigOp> ops = t.configs().entrySet().stream()
+                            .map(e -> new AlterConfigOp(new ConfigEntry(e.getKey(), e.getValue()),
+                                    AlterConfigOp.OpType.SET)).toList();
+                    admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, t.name()), ops))
+                            .all().get(30, TimeUnit.SECONDS);
+                    report.add("kept " + t.name() + " (" + Math.max(have, t.partitions()) + " partitions, "
+                            + t.configs() + ")");
+                }
+            }
+        } catch (ExecutionException e) {
+            throw new PlatformException("cannot create the pipeline's topics on Kafka at " + bootstrapServers + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new PlatformException("Kafka at " + bootstrapServers + " did not answer while creating topics", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PlatformException("interrupted while creating topics", e);
+        }
+        return report;
+    }
+}
