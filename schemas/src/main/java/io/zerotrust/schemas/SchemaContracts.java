@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaFormatter;
 import org.apache.avro.SchemaParseException;
 
 /**
@@ -109,7 +110,7 @@ public final class SchemaContracts {
         for (Topic<?, ?> topic : Topics.avroTopics()) {
             Schema schema = topic.valueSchema().orElseThrow();
             Path file = releasedFile(dir, schema);
-            Files.writeString(file, schema.toString(true) + "\n", StandardCharsets.UTF_8);
+            Files.writeString(file, SchemaFormatter.format("json/pretty", schema) + "\n", StandardCharsets.UTF_8);
             System.out.println("released " + schema.getFullName() + " -> " + file);
         }
     }

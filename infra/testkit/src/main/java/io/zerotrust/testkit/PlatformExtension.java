@@ -56,7 +56,7 @@ public final class PlatformExtension implements BeforeAllCallback, ParameterReso
     }
 
     /** The platform of this JVM; closed by JUnit when the root context closes, after the last test. */
-    static final class Running implements ExtensionContext.Store.CloseableResource {
+    static final class Running implements AutoCloseable {
         final Platform platform;
         final TestPlatform testPlatform;
         final Path dataDir;

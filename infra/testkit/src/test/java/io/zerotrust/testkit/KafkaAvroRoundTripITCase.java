@@ -36,7 +36,7 @@ class KafkaAvroRoundTripITCase {
         List<ConnectionEvent> sent = new ArrayList<>();
         try (KafkaProducer<String, ConnectionEvent> producer = platform.producer(Topics.CONN_EVENTS)) {
             for (int i = 0; i < 200; i++) {
-                ConnectionEvent e = ContractSamples.connectionEvent(i);
+                ConnectionEvent e = ContractSamples.of(ConnectionEvent.class, i);
                 e.setConnectionId(run + "-" + i);
                 sent.add(e);
                 producer.send(new ProducerRecord<>(Topics.CONN_EVENTS.name(), "user:" + e.getUser(), e)).get();
@@ -76,17 +76,17 @@ class KafkaAvroRoundTripITCase {
     @Test
     void compactedDecisionsKeepTheirKeysAndValues(TestPlatform platform) {
         String entity = "user:roundtrip-" + UUID.randomUUID();
+        EnforcementDecision d = ContractSamples.of(EnforcementDecision.class, 5);
+        d.setEntity(entity);
         try (KafkaProducer<String, EnforcementDecision> producer = platform.producer(Topics.ENFORCEMENT_DECISIONS)) {
-            EnforcementDecision d = ContractSamples.decision(5);
-            d.setEntity(entity);
             producer.send(new ProducerRecord<>(Topics.ENFORCEMENT_DECISIONS.name(), entity, d));
         }
         List<ConsumerRecord<String, EnforcementDecision>> got = platform.consume(Topics.ENFORCEMENT_DECISIONS, 1,
                 Duration.ofSeconds(60), r -> entity.equals(r.key()));
         assertThat(got).singleElement().satisfies(r -> {
-            assertThat(r.value().getEntity()).isEqualTo(entity);
+            assertThat(r.value()).isEqualTo(d);
             assertThat(r.value().getReasons()).isNotEmpty();
-            assertThat(r.value().getReasons().get(0).getEvidenceEventIds()).containsExactly("e-8", "e-9");
+            assertThat(r.value().getReasons().get(0).getEvidenceEventIds()).isNotEmpty();
         });
     }
 }
