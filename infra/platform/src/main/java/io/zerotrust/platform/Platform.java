@@ -134,7 +134,9 @@ public final class Platform implements AutoCloseable {
             details.put("kafka", "external");
         }
         List<String> topics = TopicProvisioner.ensure(bootstrap, Topics.all(), (short) 1);
-        topics.forEach(progress);
+        topics.stream().filter(line -> !line.startsWith("kept ")).forEach(progress);
+        progress.accept(Topics.all().size() + " topics ready: " + Topics.all().stream().map(t -> t.name())
+                .collect(java.util.stream.Collectors.joining(", ")));
         endpoints = new Endpoints(bootstrap, registryUrl, clickhouseUrl);
     }
 

@@ -1,7 +1,9 @@
 package io.zerotrust.platform;
 
 import io.zerotrust.schemas.topics.Topic;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +18,10 @@ import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.config.ConfigResource;
 
 /**
@@ -70,15 +75,52 @@ public final class TopicProvisioner {
                             + t.configs() + ")");
                 }
             }
+            awaitLeaders(admin, topics.stream().map(Topic::name).toList(), Duration.ofSeconds(60));
         } catch (ExecutionException e) {
             throw new PlatformException("cannot create the pipeline's topics on Kafka at " + bootstrapServers + ": "
                     + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
-            throw new PlatformException("Kafka at " + bootstrapServers + " did not answer while creating topics", e);
+            throw new PlatformException("Kafka at " + bootstrapServers + " did not answer while creating topics: "
+                    + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PlatformException("interrupted while creating topics", e);
         }
         return report;
+    }
+
+    /**
+     * Waits until every partition of {@code names} has a leader that serves requests. Right after creation the
+     * metadata can name a leader before that broker has taken the partition on; a producer arriving then gets
+     * NOT_LEADER_OR_FOLLOWER, and an idempotent one can stay stuck on OUT_OF_ORDER_SEQUENCE retries until its
+     * delivery timeout. Listing offsets goes to each partition's leader, so its success is the proof.
+     */
+    private static void awaitLeaders(Admin admin, List<String> names, Duration timeout)
+            throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                Map<String, TopicDescription> described = admin.describeTopics(names).allTopicNames()
+                        .get(10, TimeUnit.SECONDS);
+                Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+                boolean allLed = true;
+                for (TopicDescription d : described.values()) {
+                    for (TopicPartitionInfo p : d.partitions()) {
+                        allLed &= p.leader() != null && !p.leader().isEmpty();
+                        partitions.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest());
+                    }
+                }
+                if (allLed) {
+                    admin.listOffsets(partitions).all().get(10, TimeUnit.SECONDS);
+                    return;
+                }
+            } catch (ExecutionException e) {
+                last = e; // not ready yet: retried below
+            }
+            Thread.sleep(100);
+        }
+        throw new TimeoutException("partitions of " + names + " have no serving leader after " + timeout
+                + (last == null ? "" : ": " + last.getCause().getMessage()));
     }
 }
