@@ -1,31 +1,24 @@
 package io.zerotrust.platform;
 
+import static io.zerotrust.platform.ChildProcesses.LOOPBACK;
+
+import io.zerotrust.platform.ChildProcesses.LogTails;
 import java.io.File;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.net.BindException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Runs a ClickHouse server as a child process, with its config, data and logs under one folder, listening on
@@ -44,13 +37,10 @@ import java.util.concurrent.TimeoutException;
  */
 public final class ClickHouseServer implements AutoCloseable {
 
-    private static final String LISTEN_HOST = "127.0.0.1";
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
     private static final long POLL_INTERVAL_MILLIS = 100;
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
     private static final int TAIL_LINES = 20;
-    // A crash loop can fill a log quickly; reading only its end keeps error messages cheap and short.
-    private static final int TAIL_MAX_BYTES = 64 * 1024;
 
     private static final long MARK_CACHE_BYTES = 256L * 1024 * 1024;
     private static final long UNCOMPRESSED_CACHE_BYTES = 64L * 1024 * 1024;
@@ -71,7 +61,7 @@ public final class ClickHouseServer implements AutoCloseable {
         this.command = command;
         this.httpPort = httpPort;
         this.tcpPort = tcpPort;
-        this.httpUrl = "http://" + LISTEN_HOST + ":" + httpPort;
+        this.httpUrl = "http://" + LOOPBACK + ":" + httpPort;
         this.version = version;
         this.logFile = logFile;
     }
@@ -85,11 +75,7 @@ public final class ClickHouseServer implements AutoCloseable {
         if (baseDir == null) {
             throw new IllegalArgumentException("baseDir is missing");
         }
-        checkPort("httpPort", httpPort);
-        checkPort("tcpPort", tcpPort);
-        if (httpPort == tcpPort) {
-            throw new IllegalArgumentException("httpPort and tcpPort must differ, both are " + httpPort);
-        }
+        ChildProcesses.checkPorts("httpPort", httpPort, "tcpPort", tcpPort);
         if (timeout == null || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive, got " + timeout);
         }
@@ -120,50 +106,34 @@ public final class ClickHouseServer implements AutoCloseable {
                 StandardCharsets.UTF_8);
         Files.writeString(usersFile, usersXml(), StandardCharsets.UTF_8);
 
-        // Without this check a leftover server on the same port would answer the readiness probe and we would
-        // report success for a process that is about to die with "Address already in use".
-        ensurePortFree(httpPort, "HTTP");
-        ensurePortFree(tcpPort, "native TCP");
-
-        // Logs are appended across runs, so remember where this run starts to show only its own lines on failure.
-        long errLogStart = sizeOrZero(errLog);
-        long stdoutLogStart = sizeOrZero(stdoutLog);
+        ChildProcesses.requireFreePort("ClickHouse server", "HTTP port", httpPort);
+        ChildProcesses.requireFreePort("ClickHouse server", "native TCP port", tcpPort);
 
         List<String> fullCommand = new ArrayList<>(serverCommand);
         fullCommand.add("--config-file=" + configFile);
-        ProcessBuilder builder = new ProcessBuilder(fullCommand)
-                .directory(base.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(stdoutLog.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        Process process;
-        try {
-            process = builder.start();
-        } catch (IOException e) {
-            throw new IOException("could not launch ClickHouse server " + String.join(" ", fullCommand) + ": "
-                    + e.getMessage(), e);
-        }
+        LogTails logs = LogTails.since(TAIL_LINES, errLog, stdoutLog);
+        Process process =
+                ChildProcesses.launch("ClickHouse server", new ProcessBuilder(fullCommand), base, stdoutLog);
 
-        String httpUrl = "http://" + LISTEN_HOST + ":" + httpPort;
+        String httpUrl = "http://" + LOOPBACK + ":" + httpPort;
         // HTTP/1.1 because ClickHouse does not speak HTTP/2 and the upgrade attempt would only add noise.
         HttpClient client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(2))
                 .build();
         try {
-            awaitReady(process, client, httpUrl, timeout, fullCommand,
-                    () -> logTails(errLog, errLogStart, stdoutLog, stdoutLogStart));
+            awaitReady(process, client, httpUrl, timeout, fullCommand, logs);
             String version = query(client, httpUrl, "SELECT version()").trim();
             return new ClickHouseServer(process, List.copyOf(fullCommand), httpPort, tcpPort, version, mainLog);
         } catch (InterruptedException e) {
-            stop(process);
+            ChildProcesses.stop(process, STOP_GRACE, "ClickHouse server");
             Thread.currentThread().interrupt();
             InterruptedIOException interrupted =
                     new InterruptedIOException("interrupted while waiting for ClickHouse server to start");
             interrupted.initCause(e);
             throw interrupted;
         } catch (IOException | RuntimeException | Error e) {
-            stop(process);
+            ChildProcesses.stop(process, STOP_GRACE, "ClickHouse server");
             throw e;
         }
     }
@@ -218,7 +188,7 @@ public final class ClickHouseServer implements AutoCloseable {
         if (closed) {
             return;
         }
-        stop(process);
+        ChildProcesses.stop(process, STOP_GRACE, "ClickHouse server");
         closed = true;
     }
 
@@ -228,61 +198,8 @@ public final class ClickHouseServer implements AutoCloseable {
                 + command + "]";
     }
 
-    private static void stop(Process process) {
-        // Newer servers start helper processes (ODBC / library bridges); capture them while they are still
-        // reachable as descendants, since once the server is gone they are reparented and out of sight.
-        List<ProcessHandle> helpers = process.descendants().toList();
-        process.destroy();
-        if (!awaitExit(process.toHandle(), STOP_GRACE)) {
-            process.destroyForcibly();
-            while (!awaitExit(process.toHandle(), Duration.ofSeconds(60))) {
-                process.destroyForcibly();
-            }
-        }
-        for (ProcessHandle helper : helpers) {
-            if (helper.isAlive()) {
-                helper.destroy();
-                if (!awaitExit(helper, Duration.ofSeconds(5))) {
-                    helper.destroyForcibly();
-                    awaitExit(helper, Duration.ofSeconds(5));
-                }
-            }
-        }
-    }
-
-    /**
-     * Waits for a process to end, ignoring interrupts until the limit passes: stopping must not be cut short, or
-     * the caller could restart on ports and a data directory that are still held. The interrupt is re-asserted.
-     */
-    private static boolean awaitExit(ProcessHandle handle, Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        boolean interrupted = false;
-        try {
-            while (true) {
-                long remaining = deadline - System.nanoTime();
-                if (remaining <= 0) {
-                    return !handle.isAlive();
-                }
-                try {
-                    handle.onExit().get(remaining, TimeUnit.NANOSECONDS);
-                    return true;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (TimeoutException e) {
-                    return !handle.isAlive();
-                } catch (ExecutionException e) {
-                    return !handle.isAlive();
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     private static void awaitReady(Process process, HttpClient client, String httpUrl, Duration timeout,
-            List<String> command, LogTail logs) throws IOException, InterruptedException {
+            List<String> command, LogTails logs) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         String lastProblem = "no attempt made";
         while (true) {
@@ -325,23 +242,6 @@ public final class ClickHouseServer implements AutoCloseable {
         return response.body();
     }
 
-    private static void checkPort(String name, int port) {
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException(name + " must be between 1 and 65535, got " + port);
-        }
-    }
-
-    private static void ensurePortFree(int port, String purpose) throws IOException {
-        try (ServerSocket socket = new ServerSocket()) {
-            // Same option the server sets, so a port only held by TIME_WAIT connections counts as free.
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(InetAddress.getByName(LISTEN_HOST), port));
-        } catch (BindException e) {
-            throw new IOException("cannot start ClickHouse: " + purpose + " port " + port + " on " + LISTEN_HOST
-                    + " is already in use (is another ClickHouse server from an earlier run still running?)", e);
-        }
-    }
-
     private static List<Path> pathDirectories() {
         String path = System.getenv("PATH");
         List<Path> dirs = new ArrayList<>();
@@ -368,60 +268,6 @@ public final class ClickHouseServer implements AutoCloseable {
             }
         }
         return Optional.empty();
-    }
-
-    private static long sizeOrZero(Path file) {
-        try {
-            return Files.size(file);
-        } catch (IOException e) {
-            return 0;
-        }
-    }
-
-    @FunctionalInterface
-    private interface LogTail {
-        String describe();
-    }
-
-    private static String logTails(Path errLog, long errLogStart, Path stdoutLog, long stdoutLogStart) {
-        StringBuilder out = new StringBuilder();
-        appendTail(out, errLog, errLogStart);
-        appendTail(out, stdoutLog, stdoutLogStart);
-        if (out.length() == 0) {
-            out.append("\n(the server wrote nothing to ").append(errLog).append(" or ").append(stdoutLog)
-                    .append(" during this start)");
-        }
-        return out.toString();
-    }
-
-    private static void appendTail(StringBuilder out, Path file, long startOffset) {
-        List<String> lines = tail(file, startOffset);
-        if (lines.isEmpty()) {
-            return;
-        }
-        out.append("\n--- last lines of ").append(file).append(" ---");
-        for (String line : lines) {
-            out.append('\n').append(line);
-        }
-    }
-
-    private static List<String> tail(Path file, long startOffset) {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = channel.size();
-            // A rotated log is shorter than the remembered offset; then all of it belongs to this run.
-            long from = startOffset > size ? 0 : startOffset;
-            from = Math.max(from, size - TAIL_MAX_BYTES);
-            ByteBuffer buffer = ByteBuffer.allocate((int) (size - from));
-            while (buffer.hasRemaining() && channel.read(buffer, from + buffer.position()) > 0) {
-                // keep reading until the snapshot of the file is consumed
-            }
-            String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
-            List<String> lines = new ArrayList<>(Arrays.asList(text.split("\r?\n")));
-            lines.removeIf(String::isBlank);
-            return lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size());
-        } catch (IOException e) {
-            return List.of();
-        }
     }
 
     private static String abbreviate(String text) {
@@ -483,7 +329,7 @@ public final class ClickHouseServer implements AutoCloseable {
                     <mlock_executable>false</mlock_executable>
                 </yandex>
                 """.formatted(
-                xml(mainLog), xml(errLog), LISTEN_HOST, httpPort, tcpPort,
+                xml(mainLog), xml(errLog), LOOPBACK, httpPort, tcpPort,
                 dir(dataDir), dir(tmpDir), dir(userFilesDir), dir(formatSchemasDir), xml(usersFile),
                 MARK_CACHE_BYTES, UNCOMPRESSED_CACHE_BYTES);
     }

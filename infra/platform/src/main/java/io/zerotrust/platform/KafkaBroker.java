@@ -1,12 +1,12 @@
 package io.zerotrust.platform;
 
+import static io.zerotrust.platform.ChildProcesses.LOOPBACK;
+
+import io.zerotrust.platform.ChildProcesses.LogTails;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.ByteBuffer;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,12 +50,10 @@ public final class KafkaBroker implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(KafkaBroker.class.getName());
 
-    private static final String LOOPBACK = "127.0.0.1";
     private static final int NODE_ID = 1;
     private static final Duration GRACEFUL_STOP = Duration.ofSeconds(30);
     private static final long POLL_MILLIS = 200;
     private static final int LOG_TAIL_LINES = 40;
-    private static final String MARKER = "---- ";
 
     private final Path baseDir;
     private final int port;
@@ -90,11 +88,7 @@ public final class KafkaBroker implements AutoCloseable {
         Objects.requireNonNull(baseDir, "baseDir");
         Objects.requireNonNull(classpath, "classpath");
         Objects.requireNonNull(timeout, "timeout");
-        checkPort(port, "port");
-        checkPort(controllerPort, "controllerPort");
-        if (port == controllerPort) {
-            throw new IllegalArgumentException("port and controllerPort must differ: " + port);
-        }
+        ChildProcesses.checkPorts("port", port, "controllerPort", controllerPort);
         if (classpath.isEmpty()) {
             throw new IllegalArgumentException("classpath is empty");
         }
@@ -123,8 +117,8 @@ public final class KafkaBroker implements AutoCloseable {
         // answer the readiness probe in place of the new one, so refuse to start rather than report a
         // dying JVM as ready.
         ensureNoLiveBroker(pidFile);
-        ensurePortFree(port, "port");
-        ensurePortFree(controllerPort, "controllerPort");
+        ChildProcesses.requireFreePort("Kafka broker", "port", port);
+        ChildProcesses.requireFreePort("Kafka broker", "controllerPort", controllerPort);
 
         Path serverProperties = base.resolve("server.properties");
         Path log4jConfig = base.resolve("log4j2.properties");
@@ -162,13 +156,13 @@ public final class KafkaBroker implements AutoCloseable {
         command.add("kafka.Kafka");
         command.add(serverProperties.toString());
 
-        appendMarker("starting broker on " + LOOPBACK + ":" + port, serverLog, stdoutLog);
-        Process process = launch(command, base, stdoutLog);
+        LogTails logs = LogTails.since(LOG_TAIL_LINES, serverLog, stdoutLog);
+        Process process = ChildProcesses.launch("Kafka broker", jvm(command), base, stdoutLog);
         try {
             writeString(pidFile, process.pid() + "\n");
-            awaitReady(process, port, deadline, serverLog, stdoutLog);
+            awaitReady(process, port, deadline, logs);
         } catch (IOException | RuntimeException | Error e) {
-            stop(process);
+            stop(process, "Kafka broker");
             try {
                 Files.deleteIfExists(pidFile);
             } catch (IOException suppressed) {
@@ -210,7 +204,7 @@ public final class KafkaBroker implements AutoCloseable {
         if (closed) {
             return;
         }
-        stop(process);
+        stop(process, "Kafka broker");
         closed = true;
         try {
             Files.deleteIfExists(baseDir.resolve("broker.pid"));
@@ -250,59 +244,51 @@ public final class KafkaBroker implements AutoCloseable {
         command.add(serverProperties.toString());
         command.add("--ignore-formatted");
 
-        appendMarker("formatting storage", serverLog, stdoutLog);
-        Process process = launch(command, serverProperties.getParent(), stdoutLog);
+        LogTails logs = LogTails.since(LOG_TAIL_LINES, serverLog, stdoutLog);
+        Process process = ChildProcesses.launch(
+                "Kafka storage tool", jvm(command), serverProperties.getParent(), stdoutLog);
         try {
             if (!process.waitFor(remainingNanos(deadline), TimeUnit.NANOSECONDS)) {
-                stop(process);
+                stop(process, "Kafka storage tool");
                 throw new IOException(
-                        "Formatting Kafka storage did not finish within the start timeout"
-                                + logTails(serverLog, stdoutLog));
+                        "Formatting Kafka storage did not finish within the start timeout" + logs.describe());
             }
         } catch (InterruptedException e) {
-            stop(process);
+            stop(process, "Kafka storage tool");
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("Interrupted while formatting Kafka storage");
         }
         if (process.exitValue() != 0) {
             throw new IOException(
-                    "Formatting Kafka storage failed with exit code " + process.exitValue()
-                            + logTails(serverLog, stdoutLog));
+                    "Formatting Kafka storage failed with exit code " + process.exitValue() + logs.describe());
         }
     }
 
-    private static Process launch(List<String> command, Path workDir, Path stdoutLog)
-            throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .directory(workDir.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(stdoutLog.toFile()));
-        Map<String, String> env = builder.environment();
+    private static ProcessBuilder jvm(List<String> command) {
+        ProcessBuilder builder = new ProcessBuilder(command);
         // Options meant for the caller's JVM (agents, heap sizes, a classpath) must not leak into Kafka.
-        env.remove("JAVA_TOOL_OPTIONS");
-        env.remove("_JAVA_OPTIONS");
-        env.remove("JDK_JAVA_OPTIONS");
-        env.remove("CLASSPATH");
-        Process process = builder.start();
-        // The broker never reads stdin; closing it avoids an idle pipe for the life of the broker.
-        process.getOutputStream().close();
-        return process;
+        builder.environment().keySet()
+                .removeAll(List.of("JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "CLASSPATH"));
+        return builder;
     }
 
-    private static void awaitReady(
-            Process process, int port, long deadline, Path serverLog, Path stdoutLog) throws IOException {
+    private static void stop(Process process, String name) {
+        ChildProcesses.stop(process, GRACEFUL_STOP, name);
+    }
+
+    private static void awaitReady(Process process, int port, long deadline, LogTails logs) throws IOException {
         try {
             // Probe the socket first: an Admin client pointed at a closed port logs a warning on every
             // reconnect attempt into the caller's log.
             while (!canConnect(port)) {
-                checkAlive(process, serverLog, stdoutLog);
-                checkDeadline(deadline, port, serverLog, stdoutLog);
+                checkAlive(process, logs);
+                checkDeadline(deadline, port, logs);
                 Thread.sleep(POLL_MILLIS);
             }
             try (Admin admin = Admin.create(adminConfig(port))) {
                 while (true) {
-                    checkAlive(process, serverLog, stdoutLog);
-                    checkDeadline(deadline, port, serverLog, stdoutLog);
+                    checkAlive(process, logs);
+                    checkDeadline(deadline, port, logs);
                     int callTimeout = (int) Math.max(100, Math.min(2_000, remainingNanos(deadline) / 1_000_000));
                     try {
                         Collection<Node> nodes = admin
@@ -335,20 +321,19 @@ public final class KafkaBroker implements AutoCloseable {
                 AdminClientConfig.RETRY_BACKOFF_MS_CONFIG, 100);
     }
 
-    private static void checkAlive(Process process, Path serverLog, Path stdoutLog) throws IOException {
+    private static void checkAlive(Process process, LogTails logs) throws IOException {
         if (!process.isAlive()) {
             throw new IOException(
                     "Kafka broker JVM (pid " + process.pid() + ") exited with code " + process.exitValue()
-                            + " before it became ready" + logTails(serverLog, stdoutLog));
+                            + " before it became ready" + logs.describe());
         }
     }
 
-    private static void checkDeadline(long deadline, int port, Path serverLog, Path stdoutLog)
-            throws IOException {
+    private static void checkDeadline(long deadline, int port, LogTails logs) throws IOException {
         if (remainingNanos(deadline) <= 0) {
             throw new IOException(
                     "Kafka broker on " + LOOPBACK + ":" + port + " did not answer within the start timeout"
-                            + logTails(serverLog, stdoutLog));
+                            + logs.describe());
         }
     }
 
@@ -377,61 +362,6 @@ public final class KafkaBroker implements AutoCloseable {
         if (brokerAlive) {
             throw new IOException("Cannot start Kafka broker: a broker started earlier from "
                     + pidFile.getParent() + " still runs as pid " + pid + " (see " + pidFile + ")");
-        }
-    }
-
-    private static void ensurePortFree(int port, String name) throws IOException {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(LOOPBACK, port));
-        } catch (IOException e) {
-            throw new IOException(
-                    "Cannot start Kafka broker: " + name + " " + LOOPBACK + ":" + port + " is already in use", e);
-        }
-    }
-
-    /**
-     * Stops a child JVM: SIGTERM, up to {@link #GRACEFUL_STOP}, then SIGKILL, and waits until it is
-     * gone even if the calling thread is interrupted, so no broker outlives its owner's intent.
-     */
-    private static void stop(Process process) {
-        boolean interrupted = false;
-        try {
-            if (process.isAlive()) {
-                process.destroy();
-                long deadline = System.nanoTime() + GRACEFUL_STOP.toNanos();
-                while (process.isAlive() && remainingNanos(deadline) > 0) {
-                    try {
-                        process.waitFor(remainingNanos(deadline), TimeUnit.NANOSECONDS);
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (process.isAlive()) {
-                    LOG.log(System.Logger.Level.WARNING,
-                            "Kafka broker pid " + process.pid() + " ignored SIGTERM for "
-                                    + GRACEFUL_STOP.toSeconds() + " s; killing it");
-                    process.destroyForcibly();
-                }
-            }
-            while (true) {
-                try {
-                    process.waitFor();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private static void checkPort(int value, String name) {
-        if (value < 1 || value > 65535) {
-            throw new IllegalArgumentException(name + " out of range: " + value);
         }
     }
 
@@ -576,56 +506,5 @@ public final class KafkaBroker implements AutoCloseable {
         Files.writeString(tmp, content, StandardCharsets.UTF_8);
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                 java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    /**
-     * Both logs are appended to across restarts; a marker per launch lets an error message show only
-     * what the failed launch wrote.
-     */
-    private static void appendMarker(String what, Path... logs) throws IOException {
-        String line = MARKER + java.time.Instant.now() + " " + KafkaBroker.class.getSimpleName() + ": "
-                + what + " ----\n";
-        for (Path log : logs) {
-            Files.writeString(log, line, StandardCharsets.UTF_8,
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        }
-    }
-
-    private static String logTails(Path serverLog, Path stdoutLog) {
-        return "\n--- tail of " + serverLog + " ---\n" + tail(serverLog)
-                + "\n--- tail of " + stdoutLog + " ---\n" + tail(stdoutLog);
-    }
-
-    /**
-     * Last lines of a file, no further back than the latest launch marker; read from the end so a
-     * large log costs no more than a small one.
-     */
-    private static String tail(Path file) {
-        try (SeekableByteChannel channel = Files.newByteChannel(file)) {
-            long size = channel.size();
-            int length = (int) Math.min(size, 64 * 1024);
-            ByteBuffer buffer = ByteBuffer.allocate(length);
-            channel.position(size - length);
-            while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
-                // keep reading until the buffer is full or the file ends
-            }
-            String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
-            if (text.isBlank()) {
-                return "(empty)";
-            }
-            String[] lines = text.split("\\R");
-            int from = Math.max(length < size ? 1 : 0, lines.length - LOG_TAIL_LINES);
-            for (int i = lines.length - 1; i >= from; i--) {
-                if (lines[i].startsWith(MARKER)) {
-                    from = i;
-                    break;
-                }
-            }
-            return String.join("\n", List.of(lines).subList(from, lines.length));
-        } catch (java.nio.file.NoSuchFileException e) {
-            return "(missing)";
-        } catch (IOException e) {
-            return "(unreadable: " + e + ")";
-        }
     }
 }
