@@ -1,0 +1,55 @@
+package io.zerotrust.gateway.events;
+
+import io.zerotrust.avro.AppliedDecisionRef;
+import io.zerotrust.avro.ConnectionEvent;
+import io.zerotrust.avro.ConnectionPhase;
+import io.zerotrust.avro.DestinationEndpoint;
+import io.zerotrust.avro.EnforcementDecision;
+import io.zerotrust.avro.HttpInfo;
+import io.zerotrust.avro.SourceEndpoint;
+import io.zerotrust.gateway.identity.Identity;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.UUID;
+
+/** Builds the {@link ConnectionEvent}s of the gateway, so every phase fills the same fields the same way. */
+public final class ConnectionEvents {
+
+    private final String gatewayId;
+
+    public ConnectionEvents(String gatewayId) {
+        this.gatewayId = gatewayId;
+    }
+
+    /** The fields every phase shares; callers add what their phase knows. */
+    public ConnectionEvent.Builder base(ConnectionPhase phase, long timeMs, String connectionId, String srcIp,
+                                        int srcPort, Identity identity, String service, String host,
+                                        InetSocketAddress upstream, int listenPort, String protocol) {
+        return ConnectionEvent.newBuilder()
+                .setEventId(UUID.randomUUID().toString())
+                .setEventTime(timeMs)
+                .setOrigin("gateway")
+                .setGatewayId(gatewayId)
+                .setConnectionId(connectionId)
+                .setPhase(phase)
+                .setUser(identity.user())
+                .setDeviceId(identity.deviceId())
+                .setAuth(identity.toAvro())
+                .setSrc(SourceEndpoint.newBuilder().setIp(srcIp).setPort(srcPort).build())
+                .setDst(DestinationEndpoint.newBuilder().setService(service).setHost(host)
+                        .setIp(upstream == null ? null : upstream.getHostString())
+                        .setPort(upstream == null ? listenPort : upstream.getPort()).build())
+                .setProtocol(protocol)
+                .setAttributes(Map.of());
+    }
+
+    public static HttpInfo http(String method, String path, Integer status, String userAgent) {
+        return HttpInfo.newBuilder().setMethod(method).setPath(path).setStatus(status).setUserAgent(userAgent)
+                .build();
+    }
+
+    public static AppliedDecisionRef ref(EnforcementDecision d) {
+        return d == null ? null : AppliedDecisionRef.newBuilder().setDecisionId(d.getDecisionId())
+                .setEntity(d.getEntity()).setAction(d.getAction()).setMode(d.getMode()).build();
+    }
+}

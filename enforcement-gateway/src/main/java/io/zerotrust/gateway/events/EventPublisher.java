@@ -1,0 +1,281 @@
+package io.zerotrust.gateway.events;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.zerotrust.avro.ConnectionEvent;
+import io.zerotrust.avro.DecisionApplied;
+import io.zerotrust.avro.EnforcementDecision;
+import io.zerotrust.schemas.registry.RegistryClient;
+import io.zerotrust.schemas.serde.AvroCodec;
+import io.zerotrust.schemas.topics.Topics;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Properties;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gets connection events to Kafka without ever blocking the proxy: {@link #emit} only offers to a bounded queue, and
+ * one sender thread encodes and sends. What cannot go to Kafka (the queue is full, or a send fails after the
+ * producer's retries) is appended to a spill file and replayed once sends succeed again. Nothing is lost silently:
+ * every path is counted ({@code gateway_events_total{outcome=...}}), and only a failure to write the spill file
+ * drops an event, which is counted and logged.
+ *
+ * <p>Also publishes decision acknowledgements and manual decisions, which are not on the data path.
+ */
+public final class EventPublisher implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventPublisher.class);
+
+    private final KafkaProducer<String, byte[]> producer;
+    private final AvroCodec<ConnectionEvent> events;
+    private final AvroCodec<DecisionApplied> acks;
+    private final AvroCodec<EnforcementDecision> decisions;
+    private final BlockingQueue<ConnectionEvent> queue;
+    private final Path spillFile;
+    private final Thread sender;
+    private final Counter sent;
+    private final Counter spilled;
+    private final Counter replayed;
+    private final Counter dropped;
+    private final AtomicLong pendingSpill = new AtomicLong();
+    private final AtomicLong lastSendOkMs = new AtomicLong();
+    private final AtomicLong lastSendFailMs = new AtomicLong();
+    private volatile boolean running = true;
+
+    public EventPublisher(String bootstrap, RegistryClient registry, int capacity, Path spillDir, String clientId,
+                          MeterRegistry metrics) throws IOException {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        // A send that has not succeeded in 30 s goes to the spill file instead of being retried in memory.
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        // The sender thread, not the proxy, waits here; keep it short so the queue keeps draining to the spill file.
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
+        this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+        this.events = new AvroCodec<>(ConnectionEvent.class, registry, Topics.CONN_EVENTS.valueSubject(), true);
+        this.acks = new AvroCodec<>(DecisionApplied.class, registry, Topics.ENFORCEMENT_ACKS.valueSubject(), true);
+        this.decisions = new AvroCodec<>(EnforcementDecision.class, registry,
+                Topics.ENFORCEMENT_DECISIONS.valueSubject(), true);
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        Files.createDirectories(spillDir);
+        this.spillFile = spillDir.resolve("conn-events.spill");
+        if (Files.exists(spillFile)) {
+            pendingSpill.set(countSpilled(spillFile));
+        }
+        this.sent = metrics.counter("gateway_events_total", "outcome", "sent");
+        this.spilled = metrics.counter("gateway_events_total", "outcome", "spilled");
+        this.replayed = metrics.counter("gateway_events_total", "outcome", "replayed");
+        this.dropped = metrics.counter("gateway_events_total", "outcome", "dropped");
+        metrics.gauge("gateway_event_queue_depth", queue, BlockingQueue::size);
+        metrics.gauge("gateway_event_spill_pending", pendingSpill, AtomicLong::get);
+        this.sender = new Thread(this::run, "event-sender");
+        this.sender.setDaemon(true);
+        this.sender.start();
+    }
+
+    /** Queues an event for Kafka; never blocks. A full queue sends the event to the spill file. */
+    public void emit(ConnectionEvent event) {
+        if (!queue.offer(event)) {
+            spill(keyOf(event), encodeOrNull(event));
+        }
+    }
+
+    /** Publishes a decision acknowledgement (asynchronously; failures are logged and counted). */
+    public void ack(DecisionApplied ack) {
+        producer.send(new ProducerRecord<>(Topics.ENFORCEMENT_ACKS.name(), ack.getDecisionId(), acks.encode(ack)),
+                (md, e) -> {
+                    if (e != null) {
+                        LOG.warn("cannot publish the ack of decision {}: {}", ack.getDecisionId(), e.toString());
+                    }
+                });
+    }
+
+    /** Publishes a decision (manual override) and waits until Kafka has it. */
+    public void publishDecision(EnforcementDecision decision) throws Exception {
+        producer.send(new ProducerRecord<>(Topics.ENFORCEMENT_DECISIONS.name(), decision.getEntity(),
+                decisions.encode(decision))).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Resolves the schema ids of everything this publisher writes; call at start, while the registry answers. */
+    public void resolveSchemas() {
+        events.writerSchemaId();
+        acks.writerSchemaId();
+        decisions.writerSchemaId();
+    }
+
+    public int queueDepth() {
+        return queue.size();
+    }
+
+    public long pendingSpill() {
+        return pendingSpill.get();
+    }
+
+    private void run() {
+        long lastReplayTry = 0;
+        while (running || !queue.isEmpty()) {
+            try {
+                ConnectionEvent e = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (e != null) {
+                    send(e);
+                }
+                long now = System.currentTimeMillis();
+                if (pendingSpill.get() > 0 && now - lastReplayTry > 1_000 && healthy(now)) {
+                    lastReplayTry = now;
+                    replay();
+                }
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException ex) {
+                LOG.warn("event sender: {}", ex.toString());
+            }
+        }
+    }
+
+    private boolean healthy(long now) {
+        return lastSendOkMs.get() > lastSendFailMs.get() && now - lastSendFailMs.get() > 2_000;
+    }
+
+    private void send(ConnectionEvent e) {
+        String key = keyOf(e);
+        byte[] value = encodeOrNull(e);
+        if (value == null) {
+            return;
+        }
+        sendBytes(key, value, sent);
+    }
+
+    private void sendBytes(String key, byte[] value, Counter onSuccess) {
+        try {
+            producer.send(new ProducerRecord<>(Topics.CONN_EVENTS.name(), key, value), (md, ex) -> {
+                if (ex == null) {
+                    onSuccess.increment();
+                    lastSendOkMs.set(System.currentTimeMillis());
+                } else {
+                    lastSendFailMs.set(System.currentTimeMillis());
+                    spill(key, value);
+                }
+            });
+        } catch (RuntimeException ex) {
+            // metadata unavailable within max.block.ms, buffer exhausted, ...: the broker is away
+            lastSendFailMs.set(System.currentTimeMillis());
+            spill(key, value);
+        }
+    }
+
+    private byte[] encodeOrNull(ConnectionEvent e) {
+        try {
+            return events.encode(e);
+        } catch (RuntimeException ex) {
+            // Schema ids are resolved at start (see resolveSchemas), so this is a record the schema rejects.
+            LOG.error("cannot encode event {}: {}; it is dropped", e.getEventId(), ex.getMessage());
+            dropped.increment();
+            return null;
+        }
+    }
+
+    private synchronized void spill(String key, byte[] value) {
+        if (value == null) {
+            return;
+        }
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(spillFile,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND)))) {
+            out.writeUTF(key == null ? "" : key);
+            out.writeInt(value.length);
+            out.write(value);
+            spilled.increment();
+            pendingSpill.incrementAndGet();
+        } catch (IOException io) {
+            dropped.increment();
+            LOG.error("cannot write the spill file {}: an event is lost ({})", spillFile, io.toString());
+        }
+    }
+
+    /** Sends what was spilled; what fails again is spilled again by the send callback. */
+    private void replay() {
+        Path replaying = spillFile.resolveSibling(spillFile.getFileName() + ".replaying");
+        synchronized (this) {
+            try {
+                Files.move(spillFile, replaying, StandardCopyOption.REPLACE_EXISTING);
+                pendingSpill.set(0);
+            } catch (IOException e) {
+                return;
+            }
+        }
+        int n = 0;
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(replaying)))) {
+            while (true) {
+                String key;
+                try {
+                    key = in.readUTF();
+                } catch (EOFException eof) {
+                    break;
+                }
+                byte[] value = new byte[in.readInt()];
+                in.readFully(value);
+                sendBytes(key.isEmpty() ? null : key, value, replayed);
+                n++;
+            }
+            producer.flush();
+            Files.deleteIfExists(replaying);
+            LOG.info("replayed {} spilled events", n);
+        } catch (IOException e) {
+            LOG.error("cannot replay the spill file {}: {}", replaying, e.toString());
+        }
+    }
+
+    private static long countSpilled(Path file) throws IOException {
+        long n = 0;
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+            while (true) {
+                try {
+                    in.readUTF();
+                } catch (EOFException eof) {
+                    return n;
+                }
+                in.skipNBytes(in.readInt());
+                n++;
+            }
+        }
+    }
+
+    static String keyOf(ConnectionEvent e) {
+        return e.getUser() != null ? "user:" + e.getUser() : "ip:" + e.getSrc().getIp();
+    }
+
+    /** Sends what is queued (waiting up to 10 s), then closes the producer. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            sender.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(java.time.Duration.ofSeconds(10));
+    }
+}

@@ -1,0 +1,59 @@
+package io.zerotrust.gateway.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+import io.zerotrust.avro.EnforcementDecision;
+import io.zerotrust.gateway.identity.Identity;
+import io.zerotrust.gateway.routing.Route;
+import java.net.InetSocketAddress;
+import java.util.UUID;
+
+/**
+ * What the gateway knows about one client connection: where it came from, who it is, where it goes, how many bytes
+ * and requests it carried, and why it ended. Touched only on the connection's event loop, except the byte counters
+ * that {@link ByteCounter} updates on the same loop.
+ */
+public final class ConnectionState {
+
+    static final AttributeKey<ConnectionState> KEY = AttributeKey.valueOf("zt.connection");
+
+    final String connectionId = UUID.randomUUID().toString();
+    final long openedAtMs;
+    final String srcIp;
+    final int srcPort;
+    final int localPort;
+    Route route;
+    Identity identity = Identity.ANONYMOUS;
+    EnforcementDecision decision;
+    boolean opened;
+    boolean closeEmitted;
+    int requests;
+    long bytesIn;
+    long bytesOut;
+    String closeReason;
+
+    ConnectionState(Channel channel, long nowMs) {
+        this.openedAtMs = nowMs;
+        InetSocketAddress remote = channel.remoteAddress() instanceof InetSocketAddress r ? r : null;
+        this.srcIp = remote == null ? "0.0.0.0" : remote.getAddress().getHostAddress();
+        this.srcPort = remote == null ? 0 : remote.getPort();
+        InetSocketAddress local = channel.localAddress() instanceof InetSocketAddress l ? l : null;
+        this.localPort = local == null ? 0 : local.getPort();
+    }
+
+    static ConnectionState of(Channel channel) {
+        return channel.attr(KEY).get();
+    }
+
+    String userKey() {
+        return identity.user() == null ? null : "user:" + identity.user();
+    }
+
+    String deviceKey() {
+        return identity.deviceId() == null ? null : "device:" + identity.deviceId();
+    }
+
+    String ipKey() {
+        return "ip:" + srcIp;
+    }
+}
