@@ -1,0 +1,225 @@
+package io.zerotrust.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.sun.net.httpserver.HttpServer;
+import io.zerotrust.avro.Action;
+import io.zerotrust.avro.ApplyOutcome;
+import io.zerotrust.avro.ConnectionEvent;
+import io.zerotrust.avro.ConnectionPhase;
+import io.zerotrust.avro.DecisionApplied;
+import io.zerotrust.avro.DecisionMode;
+import io.zerotrust.avro.EnforcementDecision;
+import io.zerotrust.avro.EntityType;
+import io.zerotrust.gateway.config.GatewayConfig;
+import io.zerotrust.schemas.topics.Topics;
+import io.zerotrust.testkit.PlatformExtension;
+import io.zerotrust.testkit.TestPlatform;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gateway against the real broker and registry, with a real upstream behind it. */
+@ExtendWith(PlatformExtension.class)
+class GatewayITCase {
+
+    private static final String HOST = "api.internal";
+    private static HttpServer upstream;
+    private static Gateway gateway;
+    private static TestTokens tokens;
+
+    @BeforeAll
+    static void start(TestPlatform platform, @TempDir Path dir) throws Exception {
+        upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        upstream.createContext("/", ex -> {
+            byte[] body = ("hello " + ex.getRequestURI().getPath() + " as "
+                    + ex.getRequestHeaders().getFirst("X-Authenticated-User")).getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        upstream.start();
+        tokens = TestTokens.rsa("https://idp.example");
+        tokens.writePublicKey(dir.resolve("idp.pem"));
+        Path config = dir.resolve("gateway.yaml");
+        Files.writeString(config, """
+                gatewayId: gw-it
+                kafka: {bootstrap: "%s", registryUrl: "%s"}
+                http:
+                  listen: "127.0.0.1:0"
+                  routes:
+                    - {name: api, host: %s, upstream: "127.0.0.1:%d"}
+                admin: {listen: "127.0.0.1:0"}
+                identity: {jwtIssuers: [{issuer: "https://idp.example", publicKeyFile: idp.pem}]}
+                events: {spillDir: "%s"}
+                """.formatted(platform.kafkaBootstrap(), platform.registryUrl(), HOST,
+                upstream.getAddress().getPort(), dir.resolve("spill")));
+        gateway = Gateway.start(GatewayConfig.load(config), dir, Clock.systemUTC());
+        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.notReady() == null);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (upstream != null) {
+            upstream.stop(0);
+        }
+    }
+
+    private static String token(String user) throws Exception {
+        return tokens.token(user, "laptop-" + user, System.currentTimeMillis() + 600_000);
+    }
+
+    @Test
+    void everyConnectionGivesOneOpenAndOneCloseWithItsByteCounts(TestPlatform platform) throws Exception {
+        String user = "alice-" + UUID.randomUUID();
+        long sent;
+        long received;
+        try (RawHttpClient client = new RawHttpClient(gateway.httpPort())) {
+            for (int i = 0; i < 3; i++) {
+                RawHttpClient.Response r = client.get(HOST, "/things/" + i, token(user));
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.body()).isEqualTo("hello /things/" + i + " as " + user);
+            }
+            sent = client.bytesSent;
+            received = client.bytesReceived;
+        }
+        List<ConsumerRecord<String, ConnectionEvent>> events = platform.consume(Topics.CONN_EVENTS, 3,
+                Duration.ofSeconds(8), r -> user.equals(r.value().getUser()));
+        assertThat(events).as("exactly one OPEN and one CLOSE").hasSize(2);
+        ConnectionEvent open = events.get(0).value();
+        ConnectionEvent close = events.get(1).value();
+        assertThat(events.get(0).key()).isEqualTo("user:" + user);
+        assertThat(open.getPhase()).isEqualTo(ConnectionPhase.OPEN);
+        assertThat(close.getPhase()).isEqualTo(ConnectionPhase.CLOSE);
+        assertThat(close.getConnectionId()).isEqualTo(open.getConnectionId());
+        assertThat(open.getDeviceId()).isEqualTo("laptop-" + user);
+        assertThat(open.getDst().getService()).isEqualTo("api");
+        assertThat(close.getBytesIn()).isEqualTo(sent);
+        assertThat(close.getBytesOut()).isEqualTo(received);
+        assertThat(close.getRequestCount()).isEqualTo(3);
+        assertThat(close.getCloseReason()).isEqualTo("client_closed");
+        assertThat(close.getDurationMs()).isGreaterThanOrEqualTo(0);
+    }
+
+    @Test
+    void aBlockClosesTheUsersLiveConnectionAndRefusesNewOnesUntilItExpires(TestPlatform platform) throws Exception {
+        String user = "bob-" + UUID.randomUUID();
+        String decisionId = "d-" + UUID.randomUUID();
+        try (RawHttpClient client = new RawHttpClient(gateway.httpPort())) {
+            assertThat(client.get(HOST, "/before", token(user)).status()).isEqualTo(200);
+
+            long expiresAt = System.currentTimeMillis() + 4_000;
+            publish(platform, decision(decisionId, "user:" + user, Action.BLOCK, DecisionMode.ENFORCE, expiresAt));
+            long published = System.nanoTime();
+            assertThat(client.closedByServer(3_000)).as("the live keep-alive connection is closed").isTrue();
+            long closedWithinMs = (System.nanoTime() - published) / 1_000_000;
+            assertThat(closedWithinMs).as("closed within 1 s of the decision").isLessThan(1_000);
+        }
+        try (RawHttpClient again = new RawHttpClient(gateway.httpPort())) {
+            RawHttpClient.Response r = again.get(HOST, "/after", token(user));
+            assertThat(r.status()).isEqualTo(403);
+            assertThat(r.headers()).contains("X-ZT-Decision: " + decisionId);
+        }
+        List<ConsumerRecord<String, DecisionApplied>> acks = platform.consume(Topics.ENFORCEMENT_ACKS, 1,
+                Duration.ofSeconds(20), r -> decisionId.equals(r.value().getDecisionId()));
+        assertThat(acks).singleElement().satisfies(a -> {
+            assertThat(a.value().getOutcome()).isEqualTo(ApplyOutcome.APPLIED);
+            assertThat(a.value().getSessionsRevoked()).isEqualTo(1);
+            assertThat(a.value().getGatewayId()).isEqualTo("gw-it");
+            assertThat(a.value().getAppliedAt()).isGreaterThanOrEqualTo(a.value().getReceivedAt());
+        });
+        List<ConsumerRecord<String, ConnectionEvent>> closes = platform.consume(Topics.CONN_EVENTS, 1,
+                Duration.ofSeconds(20), r -> user.equals(r.value().getUser())
+                        && r.value().getPhase() == ConnectionPhase.CLOSE);
+        assertThat(closes).singleElement().satisfies(c -> {
+            assertThat(c.value().getCloseReason()).isEqualTo("revoked");
+            assertThat(c.value().getAttributes()).containsEntry("revokedBy", decisionId);
+        });
+
+        // The expiry lets the user back in.
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+            try (RawHttpClient later = new RawHttpClient(gateway.httpPort())) {
+                assertThat(later.get(HOST, "/later", token(user)).status()).isEqualTo(200);
+            }
+        });
+    }
+
+    @Test
+    void aShadowDecisionChangesNothingButIsAcknowledgedAsShadow(TestPlatform platform) throws Exception {
+        String user = "carol-" + UUID.randomUUID();
+        String decisionId = "d-" + UUID.randomUUID();
+        publish(platform, decision(decisionId, "user:" + user, Action.BLOCK, DecisionMode.SHADOW,
+                System.currentTimeMillis() + 600_000));
+        List<ConsumerRecord<String, DecisionApplied>> acks = platform.consume(Topics.ENFORCEMENT_ACKS, 1,
+                Duration.ofSeconds(20), r -> decisionId.equals(r.value().getDecisionId()));
+        assertThat(acks).singleElement().satisfies(a -> {
+            assertThat(a.value().getOutcome()).isEqualTo(ApplyOutcome.SHADOW_RECORDED);
+            assertThat(a.value().getMode()).isEqualTo(DecisionMode.SHADOW);
+            assertThat(a.value().getSessionsRevoked()).isZero();
+        });
+        try (RawHttpClient client = new RawHttpClient(gateway.httpPort())) {
+            assertThat(client.get(HOST, "/shadow", token(user)).status()).isEqualTo(200);
+            assertThat(client.get(HOST, "/shadow2", token(user)).status()).isEqualTo(200);
+        }
+        List<ConsumerRecord<String, ConnectionEvent>> open = platform.consume(Topics.CONN_EVENTS, 1,
+                Duration.ofSeconds(20), r -> user.equals(r.value().getUser())
+                        && r.value().getPhase() == ConnectionPhase.OPEN);
+        assertThat(open).singleElement().satisfies(o -> {
+            assertThat(o.value().getDecision().getDecisionId()).isEqualTo(decisionId);
+            assertThat(o.value().getDecision().getMode()).isEqualTo(DecisionMode.SHADOW);
+        });
+    }
+
+    @Test
+    void theAdminEndpointsAnswer() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + gateway.adminPort();
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/healthz")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/readyz")).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).contains("ready");
+        try (RawHttpClient client = new RawHttpClient(gateway.httpPort())) {
+            assertThat(client.get("nowhere.internal", "/", null).status()).isEqualTo(403);
+        }
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("gateway_rejects_total{reason=\"no_route\"}", "gateway_event_queue_depth",
+                "gateway_decision_cache_staleness_seconds", "gateway_decision_cache_lag_records",
+                "gateway_events_total");
+    }
+
+    private static void publish(TestPlatform platform, EnforcementDecision d) throws Exception {
+        try (KafkaProducer<String, EnforcementDecision> p = platform.producer(Topics.ENFORCEMENT_DECISIONS)) {
+            p.send(new ProducerRecord<>(Topics.ENFORCEMENT_DECISIONS.name(), d.getEntity(), d)).get();
+        }
+    }
+
+    private static EnforcementDecision decision(String id, String entity, Action action, DecisionMode mode,
+                                                long expiresAt) {
+        long now = System.currentTimeMillis();
+        return EnforcementDecision.newBuilder().setDecisionId(id).setEntity(entity).setEntityType(EntityType.USER)
+                .setAction(action).setMode(mode).setIssuedAt(now).setExpiresAt(expiresAt)
+                .setPolicyVersion("it").setSummary("integration test " + action).setReasons(List.of()).build();
+    }
+}
