@@ -45,7 +45,7 @@ public final class DecisionFeed implements AutoCloseable {
     private final String gatewayId;
     private final Clock clock;
     private final Thread thread;
-    private final AtomicLong lastPollMs = new AtomicLong();
+    private final AtomicLong lastContactMs = new AtomicLong();
     private final AtomicLong lag = new AtomicLong(-1);
     private final Counter undecodable;
     private final Map<ApplyOutcome, Counter> outcomes;
@@ -88,9 +88,9 @@ public final class DecisionFeed implements AutoCloseable {
         return caughtUp;
     }
 
-    /** Time since the feed last heard from Kafka; large when Kafka is away. */
+    /** Time since the broker last answered the feed; grows while Kafka is away. */
     public Duration staleness() {
-        long last = lastPollMs.get();
+        long last = lastContactMs.get();
         return last == 0 ? Duration.ofDays(1) : Duration.ofMillis(Math.max(0, clock.millis() - last));
     }
 
@@ -105,21 +105,23 @@ public final class DecisionFeed implements AutoCloseable {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> startEnd = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+            lastContactMs.set(clock.millis());
+            long nextContactCheck = 0;
             while (running) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                     handle(r);
                 }
-                lastPollMs.set(clock.millis());
+                long now = clock.millis();
+                if (now >= nextContactCheck) {
+                    // poll() returns quietly when the broker is away, so freshness is proven by asking the broker.
+                    nextContactCheck = now + 1_000;
+                    checkContact(partitions);
+                }
                 if (!caughtUp && startEnd.entrySet().stream()
                         .allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
                     caughtUp = true;
                     LOG.info("decision cache caught up: {} entities", cache.size());
                 }
-                long total = 0;
-                for (TopicPartition tp : partitions) {
-                    total += consumer.currentLag(tp).orElse(0);
-                }
-                lag.set(total);
             }
         } catch (org.apache.kafka.common.errors.WakeupException e) {
             // closing
@@ -127,6 +129,20 @@ public final class DecisionFeed implements AutoCloseable {
             LOG.error("the decision feed stopped: {}", e.toString(), e);
         } finally {
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void checkContact(List<TopicPartition> partitions) {
+        try {
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofMillis(800));
+            long total = 0;
+            for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+                total += Math.max(0, e.getValue() - consumer.position(e.getKey()));
+            }
+            lag.set(total);
+            lastContactMs.set(clock.millis());
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            // no answer: staleness grows until the broker is back
         }
     }
 

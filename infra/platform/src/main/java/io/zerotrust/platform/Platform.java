@@ -153,7 +153,7 @@ public final class Platform implements AutoCloseable {
     }
 
     /** The broker's classpath, resolved by Maven into the zt-kafka-runtime jar. */
-    static List<String> kafkaClasspath() {
+    public static List<String> kafkaClasspath() {
         try (InputStream in = Platform.class.getClassLoader().getResourceAsStream("zt/kafka-runtime.classpath")) {
             if (in == null) {
                 throw new PlatformException("the Kafka broker's classpath (resource zt/kafka-runtime.classpath) is"
