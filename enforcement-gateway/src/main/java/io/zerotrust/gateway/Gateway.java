@@ -3,6 +3,7 @@ package io.zerotrust.gateway;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.zerotrust.gateway.admin.AdminServer;
+import io.zerotrust.gateway.admin.ManualOverride;
 import io.zerotrust.gateway.config.GatewayConfig;
 import io.zerotrust.gateway.decisions.DecisionCache;
 import io.zerotrust.gateway.decisions.DecisionFeed;
@@ -58,7 +59,9 @@ public final class Gateway implements AutoCloseable {
             http = HttpProxyServer.start(GatewayConfig.parseAddress("http.listen", config.http().listen()), context);
             parts.push(http);
             admin = config.admin() == null ? null : AdminServer.start(
-                    GatewayConfig.parseAddress("admin.listen", config.admin().listen()), metrics, this::notReady);
+                    GatewayConfig.parseAddress("admin.listen", config.admin().listen()), metrics, this::notReady,
+                    new ManualOverride(config.admin().token(), publisher::publishDecision, config.gatewayId(),
+                            clock));
             if (admin != null) {
                 parts.push(admin);
             }

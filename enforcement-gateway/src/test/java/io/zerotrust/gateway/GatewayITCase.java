@@ -67,7 +67,7 @@ class GatewayITCase {
                   listen: "127.0.0.1:0"
                   routes:
                     - {name: api, host: %s, upstream: "127.0.0.1:%d"}
-                admin: {listen: "127.0.0.1:0"}
+                admin: {listen: "127.0.0.1:0", token: "admin-secret"}
                 identity: {jwtIssuers: [{issuer: "https://idp.example", publicKeyFile: idp.pem}]}
                 events: {spillDir: "%s"}
                 """.formatted(platform.kafkaBootstrap(), platform.registryUrl(), HOST,
@@ -207,6 +207,30 @@ class GatewayITCase {
         assertThat(metrics).contains("gateway_rejects_total{reason=\"no_route\"}", "gateway_event_queue_depth",
                 "gateway_decision_cache_staleness_seconds", "gateway_decision_cache_lag_records",
                 "gateway_events_total");
+    }
+
+    @Test
+    void aManualOverrideIsPublishedAndEnforced(TestPlatform platform) throws Exception {
+        String user = "mallory-" + UUID.randomUUID();
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest post = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.adminPort() + "/decisions"))
+                .header("Authorization", "Bearer admin-secret")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"entity\":\"user:" + user + "\",\"action\":\"BLOCK\","
+                        + "\"ttlSeconds\":300,\"reason\":\"stolen laptop\",\"operator\":\"secops-1\"}"))
+                .build();
+        HttpResponse<String> r = http.send(post, HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        String decisionId = r.body().replaceAll(".*\"decisionId\":\"([^\"]+)\".*\\s*", "$1").trim();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            try (RawHttpClient client = new RawHttpClient(gateway.httpPort())) {
+                RawHttpClient.Response resp = client.get(HOST, "/x", token(user));
+                assertThat(resp.status()).isEqualTo(403);
+                assertThat(resp.body()).contains(decisionId, "stolen laptop");
+            }
+        });
+        HttpRequest unauthorized = HttpRequest.newBuilder(post.uri()).POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .build();
+        assertThat(http.send(unauthorized, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
     }
 
     private static void publish(TestPlatform platform, EnforcementDecision d) throws Exception {

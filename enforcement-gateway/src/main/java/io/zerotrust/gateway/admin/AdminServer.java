@@ -13,7 +13,7 @@ import java.util.function.Supplier;
 /**
  * The gateway's admin endpoints, on their own port: {@code /healthz} (the process is up), {@code /readyz} (ready to
  * serve: the decision cache has caught up and is fresh; otherwise 503 with the reason) and {@code /metrics}
- * (Prometheus text format).
+ * (Prometheus text format), and {@code POST /decisions} for an operator's manual decision ({@link ManualOverride}).
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -25,7 +25,7 @@ public final class AdminServer implements AutoCloseable {
 
     /** {@code notReadyReason} returns null when ready, else why not. */
     public static AdminServer start(InetSocketAddress listen, PrometheusMeterRegistry metrics,
-                                    Supplier<String> notReadyReason) throws IOException {
+                                    Supplier<String> notReadyReason, ManualOverride override) throws IOException {
         HttpServer http;
         try {
             http = HttpServer.create(new InetSocketAddress(listen.getHostString(), listen.getPort()), 16);
@@ -46,6 +46,15 @@ public final class AdminServer implements AutoCloseable {
         });
         http.createContext("/metrics", ex -> respond(ex, 200, metrics.scrape(),
                 "text/plain; version=0.0.4; charset=utf-8"));
+        http.createContext("/decisions", ex -> {
+            if (!ex.getRequestMethod().equals("POST")) {
+                respond(ex, 405, "{\"error\":\"POST a decision here\"}", "application/json");
+                return;
+            }
+            byte[] body = ex.getRequestBody().readNBytes(64 * 1024);
+            ManualOverride.Result r = override.handle(ex.getRequestHeaders().getFirst("Authorization"), body);
+            respond(ex, r.status(), r.body() + "\n", "application/json");
+        });
         http.start();
         return new AdminServer(http);
     }
