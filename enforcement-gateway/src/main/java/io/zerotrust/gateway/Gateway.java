@@ -12,7 +12,8 @@ import io.zerotrust.gateway.decisions.Throttle;
 import io.zerotrust.gateway.events.ConnectionEvents;
 import io.zerotrust.gateway.events.EventPublisher;
 import io.zerotrust.gateway.identity.JwtAuthenticator;
-import io.zerotrust.gateway.proxy.HttpProxyServer;
+import io.zerotrust.gateway.proxy.ProxyServer;
+import io.zerotrust.gateway.routing.Route;
 import io.zerotrust.gateway.proxy.ProxyContext;
 import io.zerotrust.gateway.routing.RouteTable;
 import io.zerotrust.schemas.registry.RegistryClient;
@@ -32,7 +33,7 @@ public final class Gateway implements AutoCloseable {
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final DecisionFeed feed;
     private final EventPublisher publisher;
-    private final HttpProxyServer http;
+    private final ProxyServer proxy;
     private final AdminServer admin;
     private final GatewayConfig config;
 
@@ -56,8 +57,18 @@ public final class Gateway implements AutoCloseable {
                     new ConnectionEvents(config.gatewayId()), publisher::emit, clock, metrics,
                     config.maxRequestBytes(), config.idleTimeout());
             metrics.gauge("gateway_connections_live", sessions, SessionRegistry::liveConnections);
-            http = HttpProxyServer.start(GatewayConfig.parseAddress("http.listen", config.http().listen()), context);
-            parts.push(http);
+            java.util.List<ProxyServer.TcpListener> tcp = new java.util.ArrayList<>();
+            for (int i = 0; i < config.tcpRoutes().size(); i++) {
+                GatewayConfig.TcpRoute t = config.tcpRoutes().get(i);
+                String key = "tcp[" + i + "]";
+                tcp.add(new ProxyServer.TcpListener(key + ".listen",
+                        GatewayConfig.parseAddress(key + ".listen", t.listen()),
+                        new Route(t.name(), null, "/", GatewayConfig.parseAddress(key + ".upstream", t.upstream()),
+                                t.service() == null ? t.name() : t.service(), false,
+                                t.onStaleDecisions() == null || t.onStaleDecisions().equalsIgnoreCase("fail-closed"))));
+            }
+            proxy = ProxyServer.start(context, GatewayConfig.parseAddress("http.listen", config.http().listen()), tcp);
+            parts.push(proxy);
             admin = config.admin() == null ? null : AdminServer.start(
                     GatewayConfig.parseAddress("admin.listen", config.admin().listen()), metrics, this::notReady,
                     new ManualOverride(config.admin().token(), publisher::publishDecision, config.gatewayId(),
@@ -88,7 +99,12 @@ public final class Gateway implements AutoCloseable {
     }
 
     public int httpPort() {
-        return http.port();
+        return proxy.port("http.listen");
+    }
+
+    /** The port of the {@code index}-th TCP listener of the configuration. */
+    public int tcpPort(int index) {
+        return proxy.port("tcp[" + index + "].listen");
     }
 
     public int adminPort() {

@@ -25,6 +25,7 @@ public record GatewayConfig(
         String gatewayId,
         Kafka kafka,
         Http http,
+        List<TcpRoute> tcp,
         Admin admin,
         Identity identity,
         Decisions decisions,
@@ -40,6 +41,10 @@ public record GatewayConfig(
      * {@code pathPrefix} go to {@code upstream}. */
     public record Route(String name, String host, String pathPrefix, String upstream, String service,
                         Boolean requireAuth, String onStaleDecisions) {
+    }
+
+    /** A TCP pass-through listener: connections to {@code listen} are relayed to {@code upstream}. */
+    public record TcpRoute(String name, String listen, String upstream, String service, String onStaleDecisions) {
     }
 
     public record Admin(String listen, String token) {
@@ -117,6 +122,20 @@ public record GatewayConfig(
                             .contains(r.onStaleDecisions().toLowerCase(Locale.ROOT)),
                     key + ".onStaleDecisions must be fail-open or fail-closed, got '" + r.onStaleDecisions() + "'");
         }
+        if (tcp != null) {
+            for (int i = 0; i < tcp.size(); i++) {
+                TcpRoute t = tcp.get(i);
+                String key = where + "tcp[" + i + "]";
+                require(t.name() != null && !t.name().isBlank(), key + ".name is missing");
+                require(names.add(t.name()), key + ".name '" + t.name() + "' is used twice; route names are unique");
+                address(key + ".listen", t.listen());
+                address(key + ".upstream", t.upstream());
+                require(t.onStaleDecisions() == null || List.of("fail-open", "fail-closed")
+                                .contains(t.onStaleDecisions().toLowerCase(Locale.ROOT)),
+                        key + ".onStaleDecisions must be fail-open or fail-closed, got '" + t.onStaleDecisions()
+                                + "'");
+            }
+        }
         require(http.maxRequestBytes() == null || http.maxRequestBytes() >= 1024,
                 where + "http.maxRequestBytes must be at least 1024");
         require(http.idleTimeoutSeconds() == null || http.idleTimeoutSeconds() >= 1,
@@ -190,6 +209,10 @@ public record GatewayConfig(
     public Duration clockSkew() {
         return Duration.ofSeconds(identity == null || identity.clockSkewSeconds() == null ? 60
                 : identity.clockSkewSeconds());
+    }
+
+    public List<TcpRoute> tcpRoutes() {
+        return tcp == null ? List.of() : tcp;
     }
 
     public List<JwtIssuer> jwtIssuers() {

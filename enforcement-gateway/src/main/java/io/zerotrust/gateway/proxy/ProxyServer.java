@@ -1,0 +1,101 @@
+package io.zerotrust.gateway.proxy;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.zerotrust.gateway.routing.Route;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The gateway's listeners: the HTTP proxy ({@link HttpFrontendHandler}) and each TCP pass-through listener
+ * ({@link TcpFrontendHandler}), on one set of event loops. Backend connections run on their client's event loop.
+ */
+public final class ProxyServer implements AutoCloseable {
+
+    /** A TCP pass-through listener: connections to {@code listen} are relayed to {@code route.upstream()}. */
+    public record TcpListener(String configKey, InetSocketAddress listen, Route route) {
+    }
+
+    private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final Map<String, Channel> listeners = new LinkedHashMap<>();
+
+    private ProxyServer() {
+    }
+
+    /** Binds every listener; fails naming the configuration key of the address that cannot be bound. */
+    public static ProxyServer start(ProxyContext context, InetSocketAddress http, List<TcpListener> tcp) {
+        ProxyServer server = new ProxyServer();
+        try {
+            server.bind("http.listen", http, () -> new ChannelHandler[] {
+                new HttpServerCodec(), new HttpObjectAggregator(context.maxRequestBytes()),
+                new HttpFrontendHandler(context)}, context);
+            for (TcpListener l : tcp) {
+                server.bind(l.configKey(), l.listen(), () -> new ChannelHandler[] {
+                    new TcpFrontendHandler(context, l.route())}, context);
+            }
+            return server;
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    private void bind(String key, InetSocketAddress address, Supplier<ChannelHandler[]> handlers,
+                      ProxyContext context) {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                // reads are driven by the handlers, so each side pushes back on the other
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new ByteCounter(),
+                                new IdleStateHandler(0, 0, context.idleTimeout().toSeconds(), TimeUnit.SECONDS));
+                        ch.pipeline().addLast(handlers.get());
+                    }
+                });
+        try {
+            listeners.put(key, b.bind(address.getHostString(), address.getPort()).sync().channel());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot listen on " + address.getHostString() + ":" + address.getPort()
+                    + " (" + key + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** The port a listener is bound to, by its configuration key ({@code http.listen}, {@code tcp[0].listen}). */
+    public int port(String key) {
+        Channel ch = listeners.get(key);
+        if (ch == null) {
+            throw new IllegalArgumentException("no listener " + key + "; listeners: " + listeners.keySet());
+        }
+        return ((InetSocketAddress) ch.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        List<Channel> all = new ArrayList<>(listeners.values());
+        all.forEach(ch -> ch.close().syncUninterruptibly());
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}
