@@ -13,6 +13,7 @@ import io.zerotrust.gateway.events.ConnectionEvents;
 import io.zerotrust.gateway.events.EventPublisher;
 import io.zerotrust.gateway.identity.JwtAuthenticator;
 import io.zerotrust.gateway.proxy.ProxyServer;
+import io.zerotrust.gateway.proxy.TlsContexts;
 import io.zerotrust.gateway.routing.Route;
 import io.zerotrust.gateway.proxy.ProxyContext;
 import io.zerotrust.gateway.routing.RouteTable;
@@ -67,7 +68,8 @@ public final class Gateway implements AutoCloseable {
                                 t.service() == null ? t.name() : t.service(), false,
                                 t.onStaleDecisions() == null || t.onStaleDecisions().equalsIgnoreCase("fail-closed"))));
             }
-            proxy = ProxyServer.start(context, GatewayConfig.parseAddress("http.listen", config.http().listen()), tcp);
+            proxy = ProxyServer.start(context, GatewayConfig.parseAddress("http.listen", config.http().listen()),
+                    TlsContexts.server(config.http().tls(), configDir), tcp);
             parts.push(proxy);
             admin = config.admin() == null ? null : AdminServer.start(
                     GatewayConfig.parseAddress("admin.listen", config.admin().listen()), metrics, this::notReady,

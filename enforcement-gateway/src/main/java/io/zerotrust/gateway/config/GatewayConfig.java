@@ -34,7 +34,15 @@ public record GatewayConfig(
     public record Kafka(String bootstrap, String registryUrl) {
     }
 
-    public record Http(String listen, List<Route> routes, Integer maxRequestBytes, Integer idleTimeoutSeconds) {
+    public record Http(String listen, List<Route> routes, Integer maxRequestBytes, Integer idleTimeoutSeconds,
+                       Tls tls) {
+    }
+
+    /**
+     * TLS on the HTTP listener: the server's certificate chain and PKCS#8 key (PEM), and, for client certificates
+     * (mTLS), the CAs that issue them and whether one is required.
+     */
+    public record Tls(String certFile, String keyFile, String clientCaFile, String clientAuth) {
     }
 
     /** A route: requests whose Host matches {@code host} (or any host when absent) and whose path starts with
@@ -135,6 +143,25 @@ public record GatewayConfig(
                         key + ".onStaleDecisions must be fail-open or fail-closed, got '" + t.onStaleDecisions()
                                 + "'");
             }
+        }
+        if (http.tls() != null) {
+            Tls t = http.tls();
+            for (String[] f : new String[][] {{"certFile", t.certFile()}, {"keyFile", t.keyFile()},
+                    {"clientCaFile", t.clientCaFile()}}) {
+                if (f[1] == null) {
+                    require(!f[0].equals("certFile") && !f[0].equals("keyFile"),
+                            where + "http.tls." + f[0] + " is missing");
+                    continue;
+                }
+                Path p = file.toAbsolutePath().getParent().resolve(f[1]);
+                require(Files.isReadable(p), where + "http.tls." + f[0] + " " + p + " cannot be read");
+            }
+            require(t.clientAuth() == null || List.of("require", "optional", "none")
+                            .contains(t.clientAuth().toLowerCase(Locale.ROOT)),
+                    where + "http.tls.clientAuth must be require, optional or none, got '" + t.clientAuth() + "'");
+            require(t.clientAuth() == null || t.clientAuth().equalsIgnoreCase("none") || t.clientCaFile() != null,
+                    where + "http.tls.clientAuth " + t.clientAuth() + " needs http.tls.clientCaFile (the CAs that"
+                            + " issue client certificates)");
         }
         require(http.maxRequestBytes() == null || http.maxRequestBytes() >= 1024,
                 where + "http.maxRequestBytes must be at least 1024");

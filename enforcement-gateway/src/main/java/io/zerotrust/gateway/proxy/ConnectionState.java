@@ -25,6 +25,8 @@ public final class ConnectionState {
     Route route;
     Identity identity = Identity.ANONYMOUS;
     EnforcementDecision decision;
+    io.zerotrust.avro.TlsInfo tls;
+    Identity certificate;
     boolean opened;
     boolean closeEmitted;
     int requests;

@@ -20,6 +20,8 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.zerotrust.avro.Action;
 import io.zerotrust.avro.ConnectionEvent;
@@ -27,6 +29,7 @@ import io.zerotrust.avro.ConnectionPhase;
 import io.zerotrust.avro.EnforcementDecision;
 import io.zerotrust.gateway.decisions.SessionRegistry;
 import io.zerotrust.gateway.events.ConnectionEvents;
+import io.zerotrust.gateway.identity.CertificateIdentity;
 import io.zerotrust.gateway.identity.Identity;
 import io.zerotrust.gateway.routing.Route;
 import java.nio.charset.StandardCharsets;
@@ -78,7 +81,7 @@ final class HttpFrontendHandler extends SimpleChannelInboundHandler<FullHttpRequ
             reject(c, s, req, HttpResponseStatus.FORBIDDEN, "no_route", null, "no route for this host and path");
             return;
         }
-        Identity identity = ctx.jwt().authenticate(req.headers().get(HttpHeaderNames.AUTHORIZATION));
+        Identity identity = identify(c, s, req.headers().get(HttpHeaderNames.AUTHORIZATION));
         if (s.opened && !Objects.equals(identity.user(), s.identity.user())) {
             reject(c, s, req, HttpResponseStatus.UNAUTHORIZED, "identity_changed", null,
                     "a connection carries one identity; open a new connection for another");
@@ -131,6 +134,30 @@ final class HttpFrontendHandler extends SimpleChannelInboundHandler<FullHttpRequ
         }
         s.requests++;
         forward(c, route.get(), req);
+    }
+
+    /**
+     * A bearer token wins when present (with the certificate's device when the token names none); otherwise the
+     * verified client certificate; otherwise anonymous.
+     */
+    private Identity identify(ChannelHandlerContext c, ConnectionState s, String authorization) {
+        if (s.tls == null) {
+            SslHandler ssl = c.pipeline().get(SslHandler.class);
+            if (ssl != null) {
+                s.tls = CertificateIdentity.describe(ssl.engine().getSession());
+                s.certificate = CertificateIdentity.from(ssl.engine().getSession());
+            }
+        }
+        Identity token = ctx.jwt().authenticate(authorization);
+        if (token.outcome() == io.zerotrust.avro.AuthResult.NOT_ATTEMPTED && s.certificate != null) {
+            return s.certificate;
+        }
+        if (token.authenticated() && token.deviceId() == null && s.certificate != null
+                && s.certificate.deviceId() != null) {
+            return new Identity(token.user(), s.certificate.deviceId(), token.method(), token.outcome(), null,
+                    token.issuer());
+        }
+        return token;
     }
 
     private EnforcementDecision shadowDecision(ConnectionState s, long now) {
@@ -301,6 +328,17 @@ final class HttpFrontendHandler extends SimpleChannelInboundHandler<FullHttpRequ
 
     @Override
     public void userEventTriggered(ChannelHandlerContext c, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent hs && !hs.isSuccess()) {
+            ConnectionState s = ConnectionState.of(c.channel());
+            String why = hs.cause() == null ? "handshake failed" : String.valueOf(hs.cause().getMessage());
+            ctx.metrics().counter("gateway_rejects_total", "reason", "tls_handshake_failed").increment();
+            s.identity = Identity.failed(io.zerotrust.avro.AuthMethod.MTLS, "tls: " + (why.length() > 120
+                    ? why.substring(0, 120) : why), null, null);
+            ctx.emit().accept(event(ConnectionPhase.REJECT, s, ctx.clock().millis(), null)
+                    .setRejectReason("tls_handshake_failed").build());
+            c.close();
+            return;
+        }
         if (evt instanceof IdleStateEvent) {
             ConnectionState.of(c.channel()).closeReason = "idle_timeout";
             c.close();
@@ -321,7 +359,8 @@ final class HttpFrontendHandler extends SimpleChannelInboundHandler<FullHttpRequ
     private ConnectionEvent.Builder event(ConnectionPhase phase, ConnectionState s, long now, String host) {
         Route r = s.route;
         return ctx.events().base(phase, now, s.connectionId, s.srcIp, s.srcPort, s.identity,
-                r == null ? null : r.service(), host, r == null ? null : r.upstream(), s.localPort, "http");
+                r == null ? null : r.service(), host, r == null ? null : r.upstream(), s.localPort,
+                s.tls == null ? "http" : "https").setTls(s.tls);
     }
 
     private static List<String> entityKeys(ConnectionState s) {

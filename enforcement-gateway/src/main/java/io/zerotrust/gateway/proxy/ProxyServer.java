@@ -12,6 +12,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.zerotrust.gateway.routing.Route;
 import java.net.InetSocketAddress;
@@ -20,10 +21,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
- * The gateway's listeners: the HTTP proxy ({@link HttpFrontendHandler}) and each TCP pass-through listener
+ * The gateway's listeners: the HTTP proxy ({@link HttpFrontendHandler}, optionally behind TLS with client
+ * certificates) and each TCP pass-through listener
  * ({@link TcpFrontendHandler}), on one set of event loops. Backend connections run on their client's event loop.
  */
 public final class ProxyServer implements AutoCloseable {
@@ -40,14 +42,18 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /** Binds every listener; fails naming the configuration key of the address that cannot be bound. */
-    public static ProxyServer start(ProxyContext context, InetSocketAddress http, List<TcpListener> tcp) {
+    public static ProxyServer start(ProxyContext context, InetSocketAddress http, SslContext httpTls,
+                                    List<TcpListener> tcp) {
         ProxyServer server = new ProxyServer();
         try {
-            server.bind("http.listen", http, () -> new ChannelHandler[] {
-                new HttpServerCodec(), new HttpObjectAggregator(context.maxRequestBytes()),
-                new HttpFrontendHandler(context)}, context);
+            server.bind("http.listen", http, ch -> httpTls == null
+                    ? new ChannelHandler[] {new HttpServerCodec(), new HttpObjectAggregator(context.maxRequestBytes()),
+                        new HttpFrontendHandler(context)}
+                    : new ChannelHandler[] {httpTls.newHandler(ch.alloc()), new HttpServerCodec(),
+                        new HttpObjectAggregator(context.maxRequestBytes()), new HttpFrontendHandler(context)},
+                    context);
             for (TcpListener l : tcp) {
-                server.bind(l.configKey(), l.listen(), () -> new ChannelHandler[] {
+                server.bind(l.configKey(), l.listen(), ch -> new ChannelHandler[] {
                     new TcpFrontendHandler(context, l.route())}, context);
             }
             return server;
@@ -57,7 +63,7 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
-    private void bind(String key, InetSocketAddress address, Supplier<ChannelHandler[]> handlers,
+    private void bind(String key, InetSocketAddress address, Function<SocketChannel, ChannelHandler[]> handlers,
                       ProxyContext context) {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
@@ -71,7 +77,7 @@ public final class ProxyServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(new ByteCounter(),
                                 new IdleStateHandler(0, 0, context.idleTimeout().toSeconds(), TimeUnit.SECONDS));
-                        ch.pipeline().addLast(handlers.get());
+                        ch.pipeline().addLast(handlers.apply(ch));
                     }
                 });
         try {
