@@ -71,5 +71,15 @@ class GatewayConfigTest {
                 + "identity: {jwtIssuers: [{issuer: x, publicKeyFile: missing.pem}]}\n")))
                 .hasMessageContaining("identity.jwtIssuers[0].publicKeyFile").hasMessageContaining("missing.pem");
         assertThatThrownBy(() -> GatewayConfig.load(dir.resolve("nope.yaml"))).hasMessageContaining("nope.yaml");
+        Files.writeString(dir.resolve("s.pem"), "x");
+        assertThatThrownBy(() -> GatewayConfig.load(write(GOOD.replace("  routes:\n",
+                "  tls: {certFile: s.pem, keyFile: s.pem, clientAuth: require}\n  routes:\n"))))
+                .hasMessageContaining("http.tls.clientAuth").hasMessageContaining("clientCaFile");
+        assertThatThrownBy(() -> GatewayConfig.load(write(GOOD.replace("  routes:\n",
+                "  tls: {certFile: s.pem, keyFile: missing.key}\n  routes:\n"))))
+                .hasMessageContaining("http.tls.keyFile").hasMessageContaining("missing.key");
+        assertThatThrownBy(() -> GatewayConfig.load(write(GOOD
+                + "tcp: [{name: wiki, listen: \"127.0.0.1:2222\", upstream: \"127.0.0.1:22\"}]\n")))
+                .hasMessageContaining("tcp[0].name").hasMessageContaining("used twice");
     }
 }

@@ -1,0 +1,433 @@
+#!/usr/bin/env bash
+# Side-by-side loopback benchmark: the enforcement gateway vs Debian's nginx, both as reverse proxies in front of
+# the same upstream (a one-worker nginx returning "ok\n"), measured with wrk.
+#
+#   enforcement-gateway/bench/gateway-vs-nginx.sh [SUMMARY_FILE]      (default SUMMARY_FILE: /tmp/gateway-vs-nginx.md)
+#
+# Environment:
+#   BENCH_SECONDS=12      length of each measured wrk run (10-15 s recommended; 3 for a quick smoke test)
+#   BENCH_WARMUP=5        warm-up per target before measuring (JIT), seconds
+#   BENCH_CONNS=64        keep-alive connections for the maximum-load run (the reduced-load run uses a quarter)
+#   BENCH_CLOSE_CONNS=32  connections for the new-connection-per-request run
+#   BENCH_THREADS=2       wrk threads
+#   BENCH_SKIP_BUILD=1    do not run Maven (use enforcement-gateway/target/classes and a classpath built earlier)
+#   GATEWAY_JAVA_OPTS     JVM options for the gateway (default "-Xms512m -Xmx512m")
+#
+# It starts Kafka + the schema registry (+ ClickHouse) with ./pipeline up on free high ports and a temporary data
+# folder, two nginx instances and the gateway, all on 127.0.0.1, and stops everything it started on exit.
+# Needs root (or sudo-less apt) only when nginx or wrk is missing: they are installed with apt-get.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+
+SUMMARY_FILE=${1:-/tmp/gateway-vs-nginx.md}
+DUR=${BENCH_SECONDS:-12}
+WARM=${BENCH_WARMUP:-5}
+CONNS=${BENCH_CONNS:-64}
+CLOSE_CONNS=${BENCH_CLOSE_CONNS:-32}
+LOW_CONNS=$(( CONNS / 4 > 0 ? CONNS / 4 : 1 ))
+THREADS=${BENCH_THREADS:-2}
+GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:--Xms512m -Xmx512m}
+START_TS=$SECONDS
+
+say() { printf '%s\n' "$*"; }
+step() { printf '\n[%3ds] %s\n' "$((SECONDS - START_TS))" "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# --- tools --------------------------------------------------------------------------------------------------------
+
+ensure_tools() {
+  local missing=()
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v curl >/dev/null || missing+=(curl)
+  [ ${#missing[@]} -eq 0 ] && return
+  [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}; install them as root: apt-get install ${missing[*]}"
+  step "installing ${missing[*]} with apt-get"
+  apt-cache policy "${missing[@]}" | sed -n '/^[a-z]/p;/Candidate/p'
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  # Debian's package may start a system nginx on port 80 where an init system exists; we do not use it.
+}
+
+export PATH="$PATH:/usr/sbin"
+
+# --- state and cleanup --------------------------------------------------------------------------------------------
+
+WORK=$(mktemp -d /tmp/gateway-vs-nginx.XXXXXX)
+UPSTREAM_PID="" PROXY_PID="" GATEWAY_PID="" WRK_PID="" PLATFORM_UP=0
+PLATFORM_ENV=()
+
+stop_pid() {   # stop_pid PID NAME: TERM, wait up to 10 s, then KILL
+  local pid=$1 name=$2 i=0
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+  if kill -0 "$pid" 2>/dev/null; then
+    say "  $name (pid $pid) did not stop within 10 s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  printf '\n[%3ds] cleaning up\n' "$((SECONDS - START_TS))"
+  stop_pid "$WRK_PID" wrk
+  stop_pid "$GATEWAY_PID" gateway
+  stop_pid "$PROXY_PID" "nginx proxy"
+  stop_pid "$UPSTREAM_PID" "nginx upstream"
+  if [ "$PLATFORM_UP" = 1 ]; then
+    env "${PLATFORM_ENV[@]}" ./pipeline down 2>&1 | sed 's/^/  /' || true
+  fi
+  local p left=""
+  for p in ${ALL_PORTS:-}; do
+    if ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then left="$left $p"; fi
+  done
+  [ -z "$left" ] && say "  all stopped; no port of ours is listening" || say "  WARNING: still listening:$left"
+  rm -rf "$WORK"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- ports --------------------------------------------------------------------------------------------------------
+
+TAKEN=" "
+pick_port() {   # a free port below the ephemeral range, not picked before
+  local p i
+  for i in $(seq 1 200); do
+    p=$(( 20000 + RANDOM % 12000 ))
+    case "$TAKEN" in *" $p "*) continue ;; esac
+    if ! ss -Htan "sport = :$p" 2>/dev/null | grep -q . && ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      TAKEN="$TAKEN$p "
+      printf '%s' "$p"
+      return
+    fi
+  done
+  die "no free port found"
+}
+
+wait_port() {   # wait_port PORT PID NAME SECONDS
+  local i=0
+  while ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
+    kill -0 "$2" 2>/dev/null || die "$3 exited before listening on 127.0.0.1:$1"
+    [ $i -lt $(( $4 * 10 )) ] || die "$3 does not listen on 127.0.0.1:$1 after $4 s"
+    sleep 0.1; i=$((i + 1))
+  done
+}
+
+# --- wrk runs and parsing -----------------------------------------------------------------------------------------
+
+# run_wrk LABEL PORT CONNS SECONDS [extra wrk args]: output in $WORK/wrk-LABEL.txt
+run_wrk() {
+  local label=$1 port=$2 conns=$3 secs=$4; shift 4
+  local out="$WORK/wrk-$label.txt"
+  wrk -t"$THREADS" -c"$conns" -d"${secs}s" --timeout 5s --latency "$@" "http://127.0.0.1:$port/" >"$out" 2>&1 &
+  WRK_PID=$!
+  wait "$WRK_PID" || { WRK_PID=""; cat "$out"; die "wrk failed ($label)"; }
+  WRK_PID=""
+}
+
+warm() {   # warm PORT: keep-alive then new connections, BENCH_WARMUP seconds in all, results discarded
+  local ka=$(( WARM * 3 / 5 > 0 ? WARM * 3 / 5 : 1 )) cl=$(( WARM - WARM * 3 / 5 > 0 ? WARM - WARM * 3 / 5 : 1 ))
+  run_wrk warmup "$1" "$CONNS" "$ka"
+  run_wrk warmup "$1" "$CLOSE_CONNS" "$cl" -H 'Connection: close'
+}
+
+to_ms() {   # "152.00us" | "1.23ms" | "2.01s" | "1.50m" -> milliseconds
+  awk -v v="$1" 'BEGIN {
+    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000;
+    printf "%.3f", n }'
+}
+
+rps() { awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$WORK/wrk-$1.txt"; }
+pct() { to_ms "$(awk -v p="$2%" '$1 == p {print $2; exit}' "$WORK/wrk-$1.txt")"; }
+errors() {   # a short error summary for the table: "none" or e.g. "non-2xx 12, timeout 3"
+  local f="$WORK/wrk-$1.txt" s="" n
+  n=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$f")
+  [ -n "$n" ] && s="non-2xx $n"
+  local line; line=$(grep 'Socket errors:' "$f" || true)
+  if [ -n "$line" ]; then
+    local part
+    for part in connect read write timeout; do
+      n=$(sed -n "s/.*$part \([0-9]*\).*/\1/p" <<<"$line")
+      [ -n "$n" ] && [ "$n" != 0 ] && s="${s:+$s, }$part $n"
+    done
+  fi
+  printf '%s' "${s:-none}"
+}
+raw_errors() { grep -E 'Non-2xx or 3xx responses|Socket errors' "$WORK/wrk-$1.txt" | sed "s/^/    [$1] /" || true; }
+
+show() {   # one line per run, as it happens
+  printf '  %-24s %9s req/s   p50 %8s ms   p99 %8s ms   errors: %s\n' \
+    "$1" "$(rps "$1")" "$(pct "$1" 50)" "$(pct "$1" 99)" "$(errors "$1")"
+  raw_errors "$1"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2fx", a / b }'; }
+diffms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.3f", a - b }'; }
+
+# ==================================================================================================================
+
+ensure_tools
+for t in java mvn nginx wrk curl ss; do command -v "$t" >/dev/null || die "$t is not installed"; done
+
+UP_PORT=$(pick_port); PROXY_PORT=$(pick_port); GW_PORT=$(pick_port); ADMIN_PORT=$(pick_port)
+KAFKA_PORT=$(pick_port); CTRL_PORT=$(pick_port); REG_PORT=$(pick_port); CH_HTTP=$(pick_port); CH_TCP=$(pick_port)
+ALL_PORTS="$UP_PORT $PROXY_PORT $GW_PORT $ADMIN_PORT $KAFKA_PORT $CTRL_PORT $REG_PORT $CH_HTTP $CH_TCP"
+say "scratch folder $WORK; ports: upstream $UP_PORT, nginx proxy $PROXY_PORT, gateway $GW_PORT (admin $ADMIN_PORT),"
+say "  Kafka $KAFKA_PORT (controller $CTRL_PORT), registry $REG_PORT, ClickHouse $CH_HTTP/$CH_TCP"
+
+# --- machine --------------------------------------------------------------------------------------------------------
+
+CPU_MODEL=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+MEM=$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
+JAVA_V=$(java -version 2>&1 | sed -n 2p)
+NGINX_V=$(nginx -v 2>&1 | sed 's/^nginx version: //')
+WRK_V=$(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# --- build the gateway --------------------------------------------------------------------------------------------
+
+CP_FILE="$WORK/gateway.classpath"
+if [ "${BENCH_SKIP_BUILD:-0}" = 1 ] && [ -d enforcement-gateway/target/classes ]; then
+  step "skipping the build (BENCH_SKIP_BUILD=1)"
+else
+  step "building the gateway (mvn install -pl enforcement-gateway -am)"
+  mvn -B -q -Dstyle.color=never -DskipTests install -pl enforcement-gateway -am >"$WORK/build.log" 2>&1 \
+    || { tail -40 "$WORK/build.log"; die "the build failed"; }
+fi
+mvn -B -q -Dstyle.color=never -pl enforcement-gateway dependency:build-classpath -Dmdep.outputFile="$CP_FILE" \
+  >"$WORK/cp.log" 2>&1 || { tail -40 "$WORK/cp.log"; die "cannot build the gateway's classpath"; }
+
+# --- Kafka, registry (and ClickHouse) -----------------------------------------------------------------------------
+
+step "starting Kafka and the schema registry (./pipeline up)"
+PLATFORM_ENV=(ZT_KAFKA_PORT="$KAFKA_PORT" ZT_KAFKA_CONTROLLER_PORT="$CTRL_PORT" ZT_REGISTRY_PORT="$REG_PORT"
+              ZT_CLICKHOUSE_HTTP_PORT="$CH_HTTP" ZT_CLICKHOUSE_TCP_PORT="$CH_TCP" ZT_DATA_DIR="$WORK/platform")
+PLATFORM_UP=1
+env "${PLATFORM_ENV[@]}" ./pipeline up 2>&1 | sed 's/^/  /'
+[ "${PIPESTATUS[0]}" -eq 0 ] || die "./pipeline up failed"
+
+# --- nginx: upstream and proxy ------------------------------------------------------------------------------------
+
+nginx_common() {   # nginx_common NAME
+  cat <<EOF
+daemon off;
+pid $WORK/$1/nginx.pid;
+error_log $WORK/$1/error.log warn;
+events { worker_connections 8192; }
+EOF
+}
+nginx_http_common() {   # nginx_http_common NAME
+  cat <<EOF
+  access_log off;
+  client_body_temp_path $WORK/$1/body;
+  proxy_temp_path $WORK/$1/proxy;
+  fastcgi_temp_path $WORK/$1/fastcgi;
+  uwsgi_temp_path $WORK/$1/uwsgi;
+  scgi_temp_path $WORK/$1/scgi;
+  # no per-connection request limit, so keep-alive runs are not cut every 1000 requests (the gateway has none)
+  keepalive_requests 1000000;
+  keepalive_timeout 300s;
+EOF
+}
+
+mkdir -p "$WORK/upstream" "$WORK/proxy"
+{ echo "worker_processes 1;"; nginx_common upstream; echo "http {"; nginx_http_common upstream; cat <<EOF
+  server {
+    listen 127.0.0.1:$UP_PORT;
+    location / { default_type text/plain; return 200 "ok\n"; }
+  }
+}
+EOF
+} >"$WORK/upstream/nginx.conf"
+
+{ echo "worker_processes 2;"; nginx_common proxy; echo "http {"; nginx_http_common proxy; cat <<EOF
+  upstream bench_upstream {
+    server 127.0.0.1:$UP_PORT;
+    keepalive 64;
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+  }
+  server {
+    listen 127.0.0.1:$PROXY_PORT;
+    location / {
+      proxy_pass http://bench_upstream;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+EOF
+} >"$WORK/proxy/nginx.conf"
+
+step "starting nginx: upstream (1 worker) on $UP_PORT, proxy (2 workers) on $PROXY_PORT"
+nginx -e "$WORK/upstream/error.log" -p "$WORK/upstream" -c "$WORK/upstream/nginx.conf" &
+UPSTREAM_PID=$!
+nginx -e "$WORK/proxy/error.log" -p "$WORK/proxy" -c "$WORK/proxy/nginx.conf" &
+PROXY_PID=$!
+wait_port "$UP_PORT" "$UPSTREAM_PID" "the upstream nginx" 10
+wait_port "$PROXY_PORT" "$PROXY_PID" "the nginx proxy" 10
+curl -fsS "http://127.0.0.1:$PROXY_PORT/" >/dev/null || die "the nginx proxy does not answer 200"
+
+# --- the gateway ----------------------------------------------------------------------------------------------------
+
+mkdir -p "$WORK/gateway/spill"
+cat >"$WORK/gateway/gateway.yaml" <<EOF
+gatewayId: gw-bench
+kafka: {bootstrap: "127.0.0.1:$KAFKA_PORT", registryUrl: "http://127.0.0.1:$REG_PORT"}
+http:
+  listen: "127.0.0.1:$GW_PORT"
+  routes:
+    - {name: bench, upstream: "127.0.0.1:$UP_PORT", requireAuth: false, onStaleDecisions: fail-open}
+admin: {listen: "127.0.0.1:$ADMIN_PORT"}
+events: {spillDir: "$WORK/gateway/spill"}
+EOF
+
+step "starting the gateway on $GW_PORT (JVM options: $GATEWAY_JAVA_OPTS)"
+# shellcheck disable=SC2086
+java $GATEWAY_JAVA_OPTS -cp "enforcement-gateway/target/classes:$(cat "$CP_FILE")" io.zerotrust.gateway.GatewayMain \
+  "$WORK/gateway/gateway.yaml" >"$WORK/gateway/gateway.log" 2>&1 &
+GATEWAY_PID=$!
+i=0
+until curl -fsS "http://127.0.0.1:$ADMIN_PORT/readyz" >/dev/null 2>&1; do
+  kill -0 "$GATEWAY_PID" 2>/dev/null || { tail -30 "$WORK/gateway/gateway.log"; die "the gateway exited"; }
+  [ $i -lt 600 ] || { tail -30 "$WORK/gateway/gateway.log"; die "the gateway is not ready after 60 s"; }
+  sleep 0.1; i=$((i + 1))
+done
+say "  ready after $((i / 10)).$((i % 10)) s"
+curl -fsS "http://127.0.0.1:$GW_PORT/" >/dev/null || die "the gateway does not answer 200"
+
+# --- measurements -------------------------------------------------------------------------------------------------
+
+step "warming up (${WARM} s each: keep-alive, then new connections)"
+warm "$UP_PORT"; warm "$PROXY_PORT"; warm "$GW_PORT"
+
+step "(a) keep-alive, maximum load: $CONNS connections, $THREADS threads, ${DUR} s each"
+run_wrk ka-direct "$UP_PORT" "$CONNS" "$DUR"; show ka-direct
+run_wrk ka-nginx "$PROXY_PORT" "$CONNS" "$DUR"; show ka-nginx
+run_wrk ka-gateway "$GW_PORT" "$CONNS" "$DUR"; show ka-gateway
+
+step "(b) a new connection for every request (Connection: close): $CLOSE_CONNS connections, ${DUR} s each"
+run_wrk close-direct "$UP_PORT" "$CLOSE_CONNS" "$DUR" -H 'Connection: close'; show close-direct
+run_wrk close-nginx "$PROXY_PORT" "$CLOSE_CONNS" "$DUR" -H 'Connection: close'; show close-nginx
+run_wrk close-gateway "$GW_PORT" "$CLOSE_CONNS" "$DUR" -H 'Connection: close'; show close-gateway
+
+step "(c) reduced load: keep-alive, $LOW_CONNS connections (a quarter of $CONNS), ${DUR} s each"
+run_wrk low-direct "$UP_PORT" "$LOW_CONNS" "$DUR"; show low-direct
+run_wrk low-nginx "$PROXY_PORT" "$LOW_CONNS" "$DUR"; show low-nginx
+run_wrk low-gateway "$GW_PORT" "$LOW_CONNS" "$DUR"; show low-gateway
+
+metrics() {
+  curl -fsS "http://127.0.0.1:$ADMIN_PORT/metrics" 2>/dev/null \
+    | grep -E '^(gateway_events_total|gateway_event_queue_depth|gateway_connections_accepted_total|gateway_rejects_total|gateway_upstream_errors_total)' \
+    || true
+}
+METRICS_NOW=$(metrics)
+sleep 3
+METRICS_LATER=$(metrics)
+SPILL_FILES=$(find "$WORK/gateway/spill" -type f 2>/dev/null | wc -l)
+SPILL_BYTES=$(du -sb "$WORK/gateway/spill" 2>/dev/null | cut -f1)
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+GW_LOG_WARN=$(grep -ciE 'warn|error|exception' "$WORK/gateway/gateway.log" || true)
+
+# --- summary ------------------------------------------------------------------------------------------------------
+
+row() {   # row NAME LABEL_SUFFIX
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s / %s |\n' "$1" \
+    "$(rps "ka-$2")" "$(pct "ka-$2" 50)" "$(pct "ka-$2" 99)" \
+    "$(rps "close-$2")" "$(pct "close-$2" 50)" "$(pct "close-$2" 99)" "$(errors "ka-$2")" "$(errors "close-$2")"
+}
+lowrow() {
+  local p50 p99 d50 d99
+  p50=$(pct "low-$2" 50); p99=$(pct "low-$2" 99)
+  if [ "$2" = direct ]; then d50="—"; d99="—"; else
+    d50=$(diffms "$p50" "$(pct low-direct 50)"); d99=$(diffms "$p99" "$(pct low-direct 99)"); fi
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(rps "low-$2")" "$p50" "$p99" "$d50" "$d99" "$(errors "low-$2")"
+}
+
+{
+  say "# Enforcement gateway vs nginx, reverse proxy on loopback"
+  say
+  say "Measured $(date -u '+%Y-%m-%d %H:%M UTC') with \`enforcement-gateway/bench/gateway-vs-nginx.sh\`" \
+      "(wrk runs of ${DUR} s, ${WARM} s warm-up per target, $THREADS wrk threads)."
+  say
+  say "**Machine**: $(nproc) CPUs ($CPU_MODEL), $MEM RAM; $JAVA_V; nginx $NGINX_V; $WRK_V." \
+      "Load average before: $LOAD_BEFORE; after: $LOAD_AFTER."
+  say "wrk, both nginx instances, the gateway, Kafka and the registry all share these $(nproc) CPUs, so the numbers" \
+      "are noisy and the proxies compete with wrk and with each other's upstream for CPU: read ratios, not digits."
+  say
+  say "**Setup**: upstream = nginx, 1 worker, \`return 200 \"ok\\n\"\` (3-byte body), keep-alive. nginx proxy =" \
+      "2 workers, \`upstream { keepalive 64; }\`, \`proxy_http_version 1.1\`, \`proxy_set_header Connection \"\"\`," \
+      "no access log. Gateway = GatewayMain ($GATEWAY_JAVA_OPTS), one route, requireAuth false, fail-open, with its" \
+      "connection events going to a real Kafka broker (one OPEN and one CLOSE event per client connection, Avro" \
+      "via the schema registry): that cost is part of what is measured. The gateway keeps one upstream connection" \
+      "per client connection (opened at the first request), while nginx pools upstream connections across clients:" \
+      "with \`Connection: close\` the gateway also opens a new upstream connection per request, nginx does not."
+  say
+  say "## Maximum load: keep-alive ($CONNS connections) and a new connection per request ($CLOSE_CONNS connections, \`Connection: close\`)"
+  say
+  say "| target | keep-alive req/s | p50 ms | p99 ms | new-conn req/s | p50 ms | p99 ms | wrk errors (keep-alive / new-conn) |"
+  say "|---|---|---|---|---|---|---|---|"
+  row "direct upstream" direct
+  row "nginx proxy" nginx
+  row "gateway" gateway
+  printf '| gateway / nginx | %s | %s | %s | %s | %s | %s | |\n' \
+    "$(ratio "$(rps ka-gateway)" "$(rps ka-nginx)")" "$(ratio "$(pct ka-gateway 50)" "$(pct ka-nginx 50)")" \
+    "$(ratio "$(pct ka-gateway 99)" "$(pct ka-nginx 99)")" \
+    "$(ratio "$(rps close-gateway)" "$(rps close-nginx)")" "$(ratio "$(pct close-gateway 50)" "$(pct close-nginx 50)")" \
+    "$(ratio "$(pct close-gateway 99)" "$(pct close-nginx 99)")"
+  say
+  say "## Added latency at reduced load ($LOW_CONNS keep-alive connections)"
+  say
+  say "wrk cannot send at a fixed rate (that is wrk2), so instead of \"half of the maximum rate\" each target is run" \
+      "closed-loop with a quarter of the maximum-load connections ($LOW_CONNS instead of $CONNS), and its" \
+      "percentiles are compared with the upstream measured directly at the same connection count. The offered rate" \
+      "is therefore not the same for the three rows (each runs as fast as it answers $LOW_CONNS outstanding" \
+      "requests); \"added\" is the proxy's latency minus the direct upstream's."
+  say
+  say "| target | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | wrk errors |"
+  say "|---|---|---|---|---|---|---|"
+  lowrow "direct upstream" direct
+  lowrow "nginx proxy" nginx
+  lowrow "gateway" gateway
+  say
+  say "## Gateway events after the runs"
+  say
+  say "Right after the last run, then 3 s later (sent = delivered to Kafka; spilled = written to the spill folder" \
+      "because Kafka could not take them; dropped = lost):"
+  say
+  say '```'
+  say "$METRICS_NOW"
+  say "--- 3 s later"
+  say "$METRICS_LATER"
+  say '```'
+  say
+  say "Spill folder: $SPILL_FILES file(s), ${SPILL_BYTES:-0} bytes. Gateway log lines mentioning warn/error/exception: $GW_LOG_WARN."
+  errs=$(for r in ka-direct ka-nginx ka-gateway close-direct close-nginx close-gateway low-direct low-nginx low-gateway; do
+           raw_errors "$r"; done)
+  if [ -n "$errs" ]; then
+    say
+    say "wrk reported errors (its own lines):"
+    say
+    say '```'
+    say "$errs"
+    say '```'
+  fi
+} >"$WORK/summary.md"
+
+step "done in $((SECONDS - START_TS)) s; summary (also in $SUMMARY_FILE):"
+say
+cat "$WORK/summary.md"
+cp "$WORK/summary.md" "$SUMMARY_FILE"
+if [ "$GW_LOG_WARN" != 0 ]; then
+  say
+  say "gateway log (last 20 lines mentioning warn/error/exception):"
+  grep -iE 'warn|error|exception' "$WORK/gateway/gateway.log" | tail -20 | sed 's/^/  /'
+fi
