@@ -91,6 +91,7 @@ cleanup() {
   exit $rc
 }
 trap cleanup EXIT
+trap 'printf "error: line %s: \"%s\" failed\n" "$LINENO" "$BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -189,7 +190,7 @@ CPU_MODEL=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 MEM=$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
 JAVA_V=$(java -version 2>&1 | sed -n 2p)
 NGINX_V=$(nginx -v 2>&1 | sed 's/^nginx version: //')
-WRK_V=$(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')
+WRK_V=$( (wrk -v 2>&1 || true) | head -1 | awk '{print $1, $2}')
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- build the gateway --------------------------------------------------------------------------------------------
@@ -211,8 +212,10 @@ step "starting Kafka and the schema registry (./pipeline up)"
 PLATFORM_ENV=(ZT_KAFKA_PORT="$KAFKA_PORT" ZT_KAFKA_CONTROLLER_PORT="$CTRL_PORT" ZT_REGISTRY_PORT="$REG_PORT"
               ZT_CLICKHOUSE_HTTP_PORT="$CH_HTTP" ZT_CLICKHOUSE_TCP_PORT="$CH_TCP" ZT_DATA_DIR="$WORK/platform")
 PLATFORM_UP=1
-env "${PLATFORM_ENV[@]}" ./pipeline up 2>&1 | sed 's/^/  /'
-[ "${PIPESTATUS[0]}" -eq 0 ] || die "./pipeline up failed"
+if ! env "${PLATFORM_ENV[@]}" ./pipeline up >"$WORK/pipeline-up.log" 2>&1; then
+  sed 's/^/  /' "$WORK/pipeline-up.log"; die "./pipeline up failed"
+fi
+sed 's/^/  /' "$WORK/pipeline-up.log"
 
 # --- nginx: upstream and proxy ------------------------------------------------------------------------------------
 

@@ -81,6 +81,9 @@ final class HttpFrontendHandler extends SimpleChannelInboundHandler<FullHttpRequ
             reject(c, s, req, HttpResponseStatus.FORBIDDEN, "no_route", null, "no route for this host and path");
             return;
         }
+        if (!s.opened) {
+            s.route = route.get(); // so that a refusal names the service that was asked for
+        }
         Identity identity = identify(c, s, req.headers().get(HttpHeaderNames.AUTHORIZATION));
         if (s.opened && !Objects.equals(identity.user(), s.identity.user())) {
             reject(c, s, req, HttpResponseStatus.UNAUTHORIZED, "identity_changed", null,
@@ -124,7 +127,6 @@ final class HttpFrontendHandler extends SimpleChannelInboundHandler<FullHttpRequ
         }
         if (!s.opened) {
             s.opened = true;
-            s.route = route.get();
             s.decision = d;
             ctx.emit().accept(event(ConnectionPhase.OPEN, s, now, host)
                     .setHttp(ConnectionEvents.http(req.method().name(), path, null,

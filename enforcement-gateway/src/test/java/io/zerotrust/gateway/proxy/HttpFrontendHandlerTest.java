@@ -117,6 +117,7 @@ class HttpFrontendHandlerTest {
         assertThat(events).extracting(ConnectionEvent::getRejectReason).containsExactly("blocked",
                 "step_up_required");
         assertThat(events.get(0).getDecision().getDecisionId()).isEqualTo("d-block");
+        assertThat(events.get(0).getDst().getService()).as("the refused request's service").isEqualTo("api");
     }
 
     @Test
