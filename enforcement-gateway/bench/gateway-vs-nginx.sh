@@ -11,7 +11,7 @@
 #   BENCH_CLOSE_CONNS=32  connections for the new-connection-per-request run
 #   BENCH_THREADS=2       wrk threads
 #   BENCH_SKIP_BUILD=1    do not run Maven (use enforcement-gateway/target/classes and a classpath built earlier)
-#   GATEWAY_JAVA_OPTS     JVM options for the gateway (default "-Xms512m -Xmx512m")
+#   GATEWAY_JAVA_OPTS     JVM options for the gateway (default "-Xms256m -Xmx1g", as ./pipeline gateway uses)
 #
 # It starts Kafka + the schema registry (+ ClickHouse) with ./pipeline up on free high ports and a temporary data
 # folder, two nginx instances and the gateway, all on 127.0.0.1, and stops everything it started on exit.
@@ -28,7 +28,7 @@ CONNS=${BENCH_CONNS:-64}
 CLOSE_CONNS=${BENCH_CLOSE_CONNS:-32}
 LOW_CONNS=$(( CONNS / 4 > 0 ? CONNS / 4 : 1 ))
 THREADS=${BENCH_THREADS:-2}
-GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:--Xms512m -Xmx512m}
+GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:--Xms256m -Xmx1g}
 START_TS=$SECONDS
 
 say() { printf '%s\n' "$*"; }
@@ -203,7 +203,7 @@ else
   mvn -B -q -Dstyle.color=never -DskipTests install -pl enforcement-gateway -am >"$WORK/build.log" 2>&1 \
     || { tail -40 "$WORK/build.log"; die "the build failed"; }
 fi
-mvn -B -q -Dstyle.color=never -pl enforcement-gateway dependency:build-classpath -Dmdep.outputFile="$CP_FILE" \
+mvn -B -q -Dstyle.color=never -pl enforcement-gateway dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile="$CP_FILE" \
   >"$WORK/cp.log" 2>&1 || { tail -40 "$WORK/cp.log"; die "cannot build the gateway's classpath"; }
 
 # --- Kafka, registry (and ClickHouse) -----------------------------------------------------------------------------
