@@ -123,20 +123,51 @@ wait_port() {   # wait_port PORT PID NAME SECONDS
 
 # --- wrk runs and parsing -----------------------------------------------------------------------------------------
 
-# run_wrk LABEL PORT CONNS SECONDS [extra wrk args]: output in $WORK/wrk-LABEL.txt
+# CPU accounting: user+system clock ticks of each group of processes, from /proc/PID/stat (all threads included).
+CLK_TCK=$(getconf CLK_TCK)
+GROUP_UPSTREAM="" GROUP_PROXY="" GROUP_GATEWAY="" GROUP_PLATFORM=""
+ticks() {   # ticks PID...: summed utime+stime (fields 14 and 15, counted after the "(comm)" field)
+  local pid sum=0 t
+  for pid in "$@"; do
+    t=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{print $12 + $13}') || t=0
+    sum=$((sum + ${t:-0}))
+  done
+  printf '%s' "$sum"
+}
+cpu_snapshot() {
+  printf '%s %s %s %s' "$(ticks $GROUP_UPSTREAM)" "$(ticks $GROUP_PROXY)" "$(ticks $GROUP_GATEWAY)" \
+    "$(ticks $GROUP_PLATFORM)"
+}
+
+# run_wrk LABEL PORT CONNS SECONDS [extra wrk args]: output in $WORK/wrk-LABEL.txt, CPU use in $WORK/cpu-LABEL.txt
+# (percent of one CPU over the run, for: upstream nginx, nginx proxy, gateway, Kafka + registry + ClickHouse)
 run_wrk() {
   local label=$1 port=$2 conns=$3 secs=$4; shift 4
-  local out="$WORK/wrk-$label.txt"
+  local out="$WORK/wrk-$label.txt" before after t0 t1
+  before=$(cpu_snapshot); t0=$(date +%s%N)
   wrk -t"$THREADS" -c"$conns" -d"${secs}s" --timeout 5s --latency "$@" "http://127.0.0.1:$port/" >"$out" 2>&1 &
   WRK_PID=$!
   wait "$WRK_PID" || { WRK_PID=""; cat "$out"; die "wrk failed ($label)"; }
   WRK_PID=""
+  after=$(cpu_snapshot); t1=$(date +%s%N)
+  awk -v b="$before" -v a="$after" -v hz="$CLK_TCK" -v ns=$((t1 - t0)) 'BEGIN {
+    split(b, x, " "); split(a, y, " ")
+    for (i = 1; i <= 4; i++) printf "%.0f ", (y[i] - x[i]) / hz / (ns / 1e9) * 100
+    print "" }' >"$WORK/cpu-$label.txt"
+}
+cpu() {   # cpu LABEL INDEX(1 upstream, 2 proxy, 3 gateway, 4 platform): percent of one CPU
+  awk -v i="$2" '{print $i}' "$WORK/cpu-$1.txt"
 }
 
-warm() {   # warm PORT: keep-alive then new connections, BENCH_WARMUP seconds in all, results discarded
-  local ka=$(( WARM * 3 / 5 > 0 ? WARM * 3 / 5 : 1 )) cl=$(( WARM - WARM * 3 / 5 > 0 ? WARM - WARM * 3 / 5 : 1 ))
-  run_wrk warmup "$1" "$CONNS" "$ka"
-  run_wrk warmup "$1" "$CLOSE_CONNS" "$cl" -H 'Connection: close'
+warm() {   # warm MODE: each target for BENCH_WARMUP seconds (keep-alive) or 3/5 of it (close); results discarded
+  local port
+  for port in "$UP_PORT" "$PROXY_PORT" "$GW_PORT"; do
+    if [ "$1" = close ]; then
+      run_wrk warmup "$port" "$CLOSE_CONNS" $(( WARM * 3 / 5 > 0 ? WARM * 3 / 5 : 1 )) -H 'Connection: close'
+    else
+      run_wrk warmup "$port" "$CONNS" "$WARM"
+    fi
+  done
 }
 
 to_ms() {   # "152.00us" | "1.23ms" | "2.01s" | "1.50m" -> milliseconds
@@ -165,8 +196,9 @@ errors() {   # a short error summary for the table: "none" or e.g. "non-2xx 12, 
 raw_errors() { grep -E 'Non-2xx or 3xx responses|Socket errors' "$WORK/wrk-$1.txt" | sed "s/^/    [$1] /" || true; }
 
 show() {   # one line per run, as it happens
-  printf '  %-24s %9s req/s   p50 %8s ms   p99 %8s ms   errors: %s\n' \
-    "$1" "$(rps "$1")" "$(pct "$1" 50)" "$(pct "$1" 99)" "$(errors "$1")"
+  printf '  %-14s %7s req/s  p50 %7s ms  p99 %7s ms  errors: %-5s  CPU%%: upstream %3s proxy %3s gateway %3s kafka+reg %3s\n' \
+    "$1" "$(rps "$1")" "$(pct "$1" 50)" "$(pct "$1" 99)" "$(errors "$1")" \
+    "$(cpu "$1" 1)" "$(cpu "$1" 2)" "$(cpu "$1" 3)" "$(cpu "$1" 4)"
   raw_errors "$1"
 }
 
@@ -188,8 +220,8 @@ say "  Kafka $KAFKA_PORT (controller $CTRL_PORT), registry $REG_PORT, ClickHouse
 
 CPU_MODEL=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 MEM=$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
-JAVA_V=$(java -version 2>&1 | sed -n 2p)
-NGINX_V=$(nginx -v 2>&1 | sed 's/^nginx version: //')
+JAVA_V=$(java -version 2>&1 | head -1 | tr -d '"')
+NGINX_V=$(nginx -v 2>&1 | sed 's/^nginx version: //; s/^nginx\///')
 WRK_V=$( (wrk -v 2>&1 || true) | head -1 | awk '{print $1, $2}')
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -213,9 +245,9 @@ PLATFORM_ENV=(ZT_KAFKA_PORT="$KAFKA_PORT" ZT_KAFKA_CONTROLLER_PORT="$CTRL_PORT" 
               ZT_CLICKHOUSE_HTTP_PORT="$CH_HTTP" ZT_CLICKHOUSE_TCP_PORT="$CH_TCP" ZT_DATA_DIR="$WORK/platform")
 PLATFORM_UP=1
 if ! env "${PLATFORM_ENV[@]}" ./pipeline up >"$WORK/pipeline-up.log" 2>&1; then
-  sed 's/^/  /' "$WORK/pipeline-up.log"; die "./pipeline up failed"
+  sed 's/\x1b\[[0-9;]*m//g; s/^/  /' "$WORK/pipeline-up.log"; die "./pipeline up failed"
 fi
-sed 's/^/  /' "$WORK/pipeline-up.log"
+sed 's/\x1b\[[0-9;]*m//g; s/^/  /' "$WORK/pipeline-up.log"
 
 # --- nginx: upstream and proxy ------------------------------------------------------------------------------------
 
@@ -307,15 +339,24 @@ done
 say "  ready after $((i / 10)).$((i % 10)) s"
 curl -fsS "http://127.0.0.1:$GW_PORT/" >/dev/null || die "the gateway does not answer 200"
 
+GROUP_UPSTREAM="$UPSTREAM_PID $(pgrep -P "$UPSTREAM_PID" | tr '\n' ' ')"
+GROUP_PROXY="$PROXY_PID $(pgrep -P "$PROXY_PID" | tr '\n' ' ')"
+GROUP_GATEWAY="$GATEWAY_PID"
+state="$WORK/platform/platform.state"
+GROUP_PLATFORM="$(cat "$WORK/platform/platform.pid" 2>/dev/null) $(sed -n 's/^\(kafka\|clickhouse\)\.pid=//p' "$state" 2>/dev/null | tr '\n' ' ')"
+
 # --- measurements -------------------------------------------------------------------------------------------------
 
-step "warming up (${WARM} s each: keep-alive, then new connections)"
-warm "$UP_PORT"; warm "$PROXY_PORT"; warm "$GW_PORT"
+step "warming up each target (${WARM} s of keep-alive; JIT for the gateway)"
+warm keepalive
 
 step "(a) keep-alive, maximum load: $CONNS connections, $THREADS threads, ${DUR} s each"
 run_wrk ka-direct "$UP_PORT" "$CONNS" "$DUR"; show ka-direct
 run_wrk ka-nginx "$PROXY_PORT" "$CONNS" "$DUR"; show ka-nginx
 run_wrk ka-gateway "$GW_PORT" "$CONNS" "$DUR"; show ka-gateway
+
+step "warming up each target for new connections ($(( WARM * 3 / 5 > 0 ? WARM * 3 / 5 : 1 )) s with Connection: close)"
+warm close
 
 step "(b) a new connection for every request (Connection: close): $CLOSE_CONNS connections, ${DUR} s each"
 run_wrk close-direct "$UP_PORT" "$CLOSE_CONNS" "$DUR" -H 'Connection: close'; show close-direct
@@ -336,7 +377,11 @@ METRICS_NOW=$(metrics)
 sleep 3
 METRICS_LATER=$(metrics)
 SPILL_FILES=$(find "$WORK/gateway/spill" -type f 2>/dev/null | wc -l)
-SPILL_BYTES=$(du -sb "$WORK/gateway/spill" 2>/dev/null | cut -f1)
+SPILL_BYTES=$(find "$WORK/gateway/spill" -type f -printf '%s\n' 2>/dev/null | awk '{n += $1} END {print n + 0}')
+mval() { awk -v k="$1" 'index($0, k) == 1 {printf "%.0f", $NF; f = 1} END {if (!f) printf "0"}' <<<"$METRICS_LATER"; }
+EV_SENT=$(mval 'gateway_events_total{outcome="sent"}'); EV_SPILLED=$(mval 'gateway_events_total{outcome="spilled"}')
+EV_DROPPED=$(mval 'gateway_events_total{outcome="dropped"}'); EV_DEPTH=$(mval 'gateway_event_queue_depth')
+GW_CONNS=$(mval 'gateway_connections_accepted_total')
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 GW_LOG_WARN=$(grep -ciE 'warn|error|exception' "$WORK/gateway/gateway.log" || true)
 
@@ -359,7 +404,8 @@ lowrow() {
   say "# Enforcement gateway vs nginx, reverse proxy on loopback"
   say
   say "Measured $(date -u '+%Y-%m-%d %H:%M UTC') with \`enforcement-gateway/bench/gateway-vs-nginx.sh\`" \
-      "(wrk runs of ${DUR} s, ${WARM} s warm-up per target, $THREADS wrk threads)."
+      "(wrk runs of ${DUR} s, $THREADS wrk threads; before (a) each target is warmed up for ${WARM} s with keep-alive," \
+      "before (b) for $(( WARM * 3 / 5 > 0 ? WARM * 3 / 5 : 1 )) s with new connections)."
   say
   say "**Machine**: $(nproc) CPUs ($CPU_MODEL), $MEM RAM; $JAVA_V; nginx $NGINX_V; $WRK_V." \
       "Load average before: $LOAD_BEFORE; after: $LOAD_AFTER."
@@ -393,13 +439,29 @@ lowrow() {
       "closed-loop with a quarter of the maximum-load connections ($LOW_CONNS instead of $CONNS), and its" \
       "percentiles are compared with the upstream measured directly at the same connection count. The offered rate" \
       "is therefore not the same for the three rows (each runs as fast as it answers $LOW_CONNS outstanding" \
-      "requests); \"added\" is the proxy's latency minus the direct upstream's."
+      "requests); \"added\" is the proxy's latency minus the direct upstream's. When the direct row's req/s is close" \
+      "to its keep-alive maximum above, the one-worker upstream is itself saturated at $LOW_CONNS connections, so a" \
+      "negative \"added\" means the baseline was more loaded than the proxied runs, not that a proxy removes latency."
   say
   say "| target | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | wrk errors |"
   say "|---|---|---|---|---|---|---|"
   lowrow "direct upstream" direct
   lowrow "nginx proxy" nginx
   lowrow "gateway" gateway
+  say
+  say "## CPU used during each run"
+  say
+  say "Percent of one CPU (the machine has $(nproc), i.e. $(( $(nproc) * 100 ))% in all; wrk itself is not counted)," \
+      "from /proc/PID/stat before and after each wrk run; \"µs CPU/request\" is the CPU time of the server under" \
+      "test (the proxy, or the upstream in the direct rows) divided by the requests it served."
+  say
+  say "| run | upstream nginx % | nginx proxy % | gateway % | Kafka+registry+ClickHouse % | µs CPU/request of the server under test |"
+  say "|---|---|---|---|---|---|"
+  for r in ka-direct ka-nginx ka-gateway close-direct close-nginx close-gateway low-direct low-nginx low-gateway; do
+    case "$r" in *-direct) k=1 ;; *-nginx) k=2 ;; *) k=3 ;; esac
+    printf '| %s | %s | %s | %s | %s | %s |\n' "$r" "$(cpu "$r" 1)" "$(cpu "$r" 2)" "$(cpu "$r" 3)" "$(cpu "$r" 4)" \
+      "$(awk -v c="$(cpu "$r" "$k")" -v q="$(rps "$r")" 'BEGIN { if (q + 0 == 0) print "n/a"; else printf "%.1f", c / 100 / q * 1e6 }')"
+  done
   say
   say "## Gateway events after the runs"
   say
@@ -412,7 +474,10 @@ lowrow() {
   say "$METRICS_LATER"
   say '```'
   say
-  say "Spill folder: $SPILL_FILES file(s), ${SPILL_BYTES:-0} bytes. Gateway log lines mentioning warn/error/exception: $GW_LOG_WARN."
+  say "In short: $GW_CONNS client connections accepted (warm-up included), events sent $EV_SENT, spilled $EV_SPILLED," \
+      "dropped $EV_DROPPED, queue depth $EV_DEPTH 3 s after the last run (about 2 events, OPEN and CLOSE, are" \
+      "expected per connection that carried a request). Spill folder: $SPILL_FILES file(s), $SPILL_BYTES bytes." \
+      "Gateway log lines mentioning warn/error/exception: $GW_LOG_WARN."
   errs=$(for r in ka-direct ka-nginx ka-gateway close-direct close-nginx close-gateway low-direct low-nginx low-gateway; do
            raw_errors "$r"; done)
   if [ -n "$errs" ]; then
