@@ -14,7 +14,6 @@ import io.zerotrust.platform.TopicProvisioner;
 import io.zerotrust.schemas.topics.Topics;
 import io.zerotrust.testkit.PlatformExtension;
 import io.zerotrust.testkit.TestPlatform;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -48,13 +47,7 @@ class GatewayBrokerOutageITCase {
         List<String> classpath = Platform.kafkaClasspath();
         KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"), port, controllerPort, classpath,
                 Duration.ofSeconds(60));
-        HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-        upstream.createContext("/", ex -> {
-            ex.sendResponseHeaders(200, 2);
-            ex.getResponseBody().write("ok".getBytes());
-            ex.close();
-        });
-        upstream.start();
+        HttpServer upstream = TestUpstream.start(ex -> "ok");
         Gateway gateway = null;
         AtomicBoolean running = new AtomicBoolean(true);
         try {

@@ -16,12 +16,10 @@ import io.zerotrust.gateway.config.GatewayConfig;
 import io.zerotrust.schemas.topics.Topics;
 import io.zerotrust.testkit.PlatformExtension;
 import io.zerotrust.testkit.TestPlatform;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -48,15 +46,8 @@ class GatewayITCase {
 
     @BeforeAll
     static void start(TestPlatform platform, @TempDir Path dir) throws Exception {
-        upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-        upstream.createContext("/", ex -> {
-            byte[] body = ("hello " + ex.getRequestURI().getPath() + " as "
-                    + ex.getRequestHeaders().getFirst("X-Authenticated-User")).getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
-        upstream.start();
+        upstream = TestUpstream.start(ex -> "hello " + ex.getRequestURI().getPath() + " as "
+                + ex.getRequestHeaders().getFirst("X-Authenticated-User"));
         tokens = TestTokens.rsa("https://idp.example");
         tokens.writePublicKey(dir.resolve("idp.pem"));
         Path config = dir.resolve("gateway.yaml");

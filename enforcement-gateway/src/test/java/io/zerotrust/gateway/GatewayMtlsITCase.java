@@ -15,7 +15,6 @@ import io.zerotrust.testkit.TestPlatform;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,15 +40,7 @@ class GatewayMtlsITCase {
         TestCertificates.writeCert(dir.resolve("server.pem"), server.cert());
         TestCertificates.writePkcs8Key(dir.resolve("server.key"), server.keys());
         TestCertificates.writeCert(dir.resolve("ca.pem"), pki.ca.cert());
-        HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-        upstream.createContext("/", ex -> {
-            byte[] body = ("hi " + ex.getRequestHeaders().getFirst("X-Authenticated-User"))
-                    .getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
-        upstream.start();
+        HttpServer upstream = TestUpstream.start(ex -> "hi " + ex.getRequestHeaders().getFirst("X-Authenticated-User"));
         Path config = dir.resolve("gateway.yaml");
         Files.writeString(config, """
                 gatewayId: gw-mtls

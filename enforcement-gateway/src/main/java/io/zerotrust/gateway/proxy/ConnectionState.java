@@ -2,10 +2,14 @@ package io.zerotrust.gateway.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
+import io.zerotrust.avro.ConnectionEvent;
 import io.zerotrust.avro.EnforcementDecision;
+import io.zerotrust.gateway.decisions.SessionRegistry;
+import io.zerotrust.gateway.events.ConnectionEvents;
 import io.zerotrust.gateway.identity.Identity;
 import io.zerotrust.gateway.routing.Route;
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -45,6 +49,28 @@ public final class ConnectionState {
 
     static ConnectionState of(Channel channel) {
         return channel.attr(KEY).get();
+    }
+
+    /** True when the connection was opened and its CLOSE event has not been emitted yet. */
+    boolean owesClose() {
+        return opened && !closeEmitted;
+    }
+
+    /**
+     * Completes {@code base} into the connection's CLOSE event (bytes, duration, requests, why it ended) and marks it
+     * emitted. A connection closed by a BLOCK says {@code revoked} and names the decision.
+     */
+    ConnectionEvent close(Channel channel, ConnectionEvent.Builder base, long nowMs, String defaultReason) {
+        closeEmitted = true;
+        String revokedBy = channel.attr(SessionRegistry.REVOKED_BY).get();
+        return base.setBytesIn(bytesIn)
+                .setBytesOut(bytesOut)
+                .setDurationMs(nowMs - openedAtMs)
+                .setRequestCount(requests)
+                .setCloseReason(revokedBy != null ? "revoked" : closeReason == null ? defaultReason : closeReason)
+                .setDecision(ConnectionEvents.ref(decision))
+                .setAttributes(revokedBy == null ? Map.of() : Map.of("revokedBy", revokedBy))
+                .build();
     }
 
     String userKey() {

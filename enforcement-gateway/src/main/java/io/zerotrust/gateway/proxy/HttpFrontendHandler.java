@@ -27,7 +27,6 @@ import io.zerotrust.avro.Action;
 import io.zerotrust.avro.ConnectionEvent;
 import io.zerotrust.avro.ConnectionPhase;
 import io.zerotrust.avro.EnforcementDecision;
-import io.zerotrust.gateway.decisions.SessionRegistry;
 import io.zerotrust.gateway.events.ConnectionEvents;
 import io.zerotrust.gateway.identity.CertificateIdentity;
 import io.zerotrust.gateway.identity.Identity;
@@ -310,20 +309,9 @@ final class HttpFrontendHandler extends SimpleChannelInboundHandler<FullHttpRequ
             backend.close();
         }
         ConnectionState s = ConnectionState.of(c.channel());
-        if (s != null && s.opened && !s.closeEmitted) {
-            s.closeEmitted = true;
+        if (s != null && s.owesClose()) {
             long now = ctx.clock().millis();
-            String revokedBy = c.channel().attr(SessionRegistry.REVOKED_BY).get();
-            String reason = revokedBy != null ? "revoked" : s.closeReason == null ? "client_closed" : s.closeReason;
-            ctx.emit().accept(event(ConnectionPhase.CLOSE, s, now, null)
-                    .setBytesIn(s.bytesIn)
-                    .setBytesOut(s.bytesOut)
-                    .setDurationMs(now - s.openedAtMs)
-                    .setRequestCount(s.requests)
-                    .setCloseReason(reason)
-                    .setDecision(ConnectionEvents.ref(s.decision))
-                    .setAttributes(revokedBy == null ? java.util.Map.of() : java.util.Map.of("revokedBy", revokedBy))
-                    .build());
+            ctx.emit().accept(s.close(c.channel(), event(ConnectionPhase.CLOSE, s, now, null), now, "client_closed"));
         }
         c.fireChannelInactive();
     }

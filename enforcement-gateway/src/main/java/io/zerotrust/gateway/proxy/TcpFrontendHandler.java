@@ -13,11 +13,9 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.zerotrust.avro.Action;
 import io.zerotrust.avro.ConnectionPhase;
 import io.zerotrust.avro.EnforcementDecision;
-import io.zerotrust.gateway.decisions.SessionRegistry;
 import io.zerotrust.gateway.events.ConnectionEvents;
 import io.zerotrust.gateway.routing.Route;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The client side of a TCP pass-through connection (SSH, a database, ...). The only identity is the source address,
@@ -113,18 +111,9 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
             backend.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
         ConnectionState s = ConnectionState.of(c.channel());
-        if (s != null && s.opened && !s.closeEmitted) {
-            s.closeEmitted = true;
+        if (s != null && s.owesClose()) {
             long now = ctx.clock().millis();
-            String revokedBy = c.channel().attr(SessionRegistry.REVOKED_BY).get();
-            ctx.emit().accept(event(ConnectionPhase.CLOSE, s, now)
-                    .setBytesIn(s.bytesIn)
-                    .setBytesOut(s.bytesOut)
-                    .setDurationMs(now - s.openedAtMs)
-                    .setCloseReason(revokedBy != null ? "revoked" : s.closeReason == null ? "closed" : s.closeReason)
-                    .setDecision(ConnectionEvents.ref(s.decision))
-                    .setAttributes(revokedBy == null ? Map.of() : Map.of("revokedBy", revokedBy))
-                    .build());
+            ctx.emit().accept(s.close(c.channel(), event(ConnectionPhase.CLOSE, s, now), now, "closed"));
         }
     }
 
