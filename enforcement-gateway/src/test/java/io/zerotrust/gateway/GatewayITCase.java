@@ -43,11 +43,16 @@ class GatewayITCase {
     private static HttpServer upstream;
     private static Gateway gateway;
     private static TestTokens tokens;
+    private static final java.util.Set<Integer> UPSTREAM_CLIENT_PORTS =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @BeforeAll
     static void start(TestPlatform platform, @TempDir Path dir) throws Exception {
-        upstream = TestUpstream.start(ex -> "hello " + ex.getRequestURI().getPath() + " as "
-                + ex.getRequestHeaders().getFirst("X-Authenticated-User"));
+        upstream = TestUpstream.start(ex -> {
+            UPSTREAM_CLIENT_PORTS.add(ex.getRemoteAddress().getPort());
+            return "hello " + ex.getRequestURI().getPath() + " as "
+                    + ex.getRequestHeaders().getFirst("X-Authenticated-User");
+        });
         tokens = TestTokens.rsa("https://idp.example");
         tokens.writePublicKey(dir.resolve("idp.pem"));
         Path config = dir.resolve("gateway.yaml");
@@ -198,6 +203,19 @@ class GatewayITCase {
         assertThat(metrics).contains("gateway_rejects_total{reason=\"no_route\"}", "gateway_event_queue_depth",
                 "gateway_decision_cache_staleness_seconds", "gateway_decision_cache_lag_records",
                 "gateway_events_total");
+    }
+
+    @Test
+    void clientConnectionsShareKeepAliveUpstreamConnections() throws Exception {
+        String user = "pool-" + UUID.randomUUID();
+        UPSTREAM_CLIENT_PORTS.clear();
+        for (int i = 0; i < 20; i++) {
+            try (RawHttpClient client = new RawHttpClient(gateway.httpPort())) {
+                assertThat(client.get(HOST, "/pooled/" + i, token(user)).status()).isEqualTo(200);
+            }
+        }
+        // one upstream connection per event loop at most, instead of one per client connection
+        assertThat(UPSTREAM_CLIENT_PORTS).hasSizeLessThanOrEqualTo(Runtime.getRuntime().availableProcessors() * 2);
     }
 
     @Test

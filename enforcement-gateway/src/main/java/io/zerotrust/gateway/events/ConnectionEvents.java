@@ -26,7 +26,7 @@ public final class ConnectionEvents {
                                         int srcPort, Identity identity, String service, String host,
                                         InetSocketAddress upstream, int listenPort, String protocol) {
         return ConnectionEvent.newBuilder()
-                .setEventId(UUID.randomUUID().toString())
+                .setEventId(randomId())
                 .setEventTime(timeMs)
                 .setOrigin("gateway")
                 .setGatewayId(gatewayId)
@@ -41,6 +41,17 @@ public final class ConnectionEvents {
                         .setPort(upstream == null ? listenPort : upstream.getPort()).build())
                 .setProtocol(protocol)
                 .setAttributes(Map.of());
+    }
+
+    /**
+     * A random version-4 UUID from the thread's own generator. Event and connection ids must be unique, not secret,
+     * and {@link UUID#randomUUID()} funnels every thread through one locked SecureRandom on the hot path.
+     */
+    public static String randomId() {
+        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+        long msb = (r.nextLong() & ~0xF000L) | 0x4000L;
+        long lsb = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(msb, lsb).toString();
     }
 
     public static HttpInfo http(String method, String path, Integer status, String userAgent) {

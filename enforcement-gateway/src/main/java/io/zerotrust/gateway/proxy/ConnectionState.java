@@ -10,7 +10,6 @@ import io.zerotrust.gateway.identity.Identity;
 import io.zerotrust.gateway.routing.Route;
 import java.net.InetSocketAddress;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * What the gateway knows about one client connection: where it came from, who it is, where it goes, how many bytes
@@ -21,7 +20,7 @@ public final class ConnectionState {
 
     static final AttributeKey<ConnectionState> KEY = AttributeKey.valueOf("zt.connection");
 
-    final String connectionId = UUID.randomUUID().toString();
+    final String connectionId = ConnectionEvents.randomId();
     final long openedAtMs;
     final String srcIp;
     final int srcPort;

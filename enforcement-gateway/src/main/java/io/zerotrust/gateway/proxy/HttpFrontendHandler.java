@@ -186,11 +186,18 @@ final class HttpFrontendHandler extends SimpleChannelInboundHandler<FullHttpRequ
             writeToBackend(c, req);
             return;
         }
-        if (backend != null) {
-            backend.close();
-        }
+        releaseBackend();
         backendRoute = route;
         Channel frontend = c.channel();
+        Channel pooled = UpstreamPool.acquire(route.upstream());
+        if (pooled != null) {
+            backend = pooled;
+            pooled.pipeline().get(BackendHandler.class).bind(frontend, this);
+            writeToBackend(c, req);
+            return;
+        }
+        BackendHandler handler = new BackendHandler(route.upstream());
+        handler.bind(frontend, this);
         ChannelFuture connect = new Bootstrap()
                 .group(frontend.eventLoop())
                 .channel(NioSocketChannel.class)
@@ -200,7 +207,7 @@ final class HttpFrontendHandler extends SimpleChannelInboundHandler<FullHttpRequ
                     @Override
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(ctx.maxRequestBytes()),
-                                new BackendHandler(frontend, HttpFrontendHandler.this));
+                                handler);
                     }
                 })
                 .connect(route.upstream().getHostString(), route.upstream().getPort());
@@ -216,6 +223,19 @@ final class HttpFrontendHandler extends SimpleChannelInboundHandler<FullHttpRequ
                         "the upstream service of this route does not answer", null);
             }
         });
+    }
+
+    /** Hands the current upstream connection back to the pool (or closes it if it cannot be reused). */
+    private void releaseBackend() {
+        if (backend != null) {
+            BackendHandler handler = backend.pipeline().get(BackendHandler.class);
+            if (handler != null) {
+                handler.release(backend);
+            } else {
+                backend.close();
+            }
+            backend = null;
+        }
     }
 
     private void writeToBackend(ChannelHandlerContext c, FullHttpRequest req) {
@@ -305,9 +325,7 @@ final class HttpFrontendHandler extends SimpleChannelInboundHandler<FullHttpRequ
 
     @Override
     public void channelInactive(ChannelHandlerContext c) {
-        if (backend != null) {
-            backend.close();
-        }
+        releaseBackend();
         ConnectionState s = ConnectionState.of(c.channel());
         if (s != null && s.owesClose()) {
             long now = ctx.clock().millis();
