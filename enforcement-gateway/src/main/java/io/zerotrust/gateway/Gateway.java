@@ -113,6 +113,11 @@ public final class Gateway implements AutoCloseable {
         return admin == null ? -1 : admin.port();
     }
 
+    /** The socket transport in use: epoll or nio. */
+    public String transport() {
+        return proxy.transport();
+    }
+
     public PrometheusMeterRegistry metrics() {
         return metrics;
     }

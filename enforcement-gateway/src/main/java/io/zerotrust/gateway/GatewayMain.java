@@ -41,8 +41,9 @@ public final class GatewayMain {
             gateway.close();
             stopped.countDown();
         }, "gateway-shutdown"));
-        System.out.printf("gateway %s: HTTP on %s, admin on %s%n", config.gatewayId(), config.http().listen(),
-                config.admin() == null ? "(none)" : config.admin().listen());
+        System.out.printf("gateway %s: HTTP on %s, admin on %s (%s transport)%n", config.gatewayId(),
+                config.http().listen(), config.admin() == null ? "(none)" : config.admin().listen(),
+                gateway.transport());
         stopped.await();
     }
 }

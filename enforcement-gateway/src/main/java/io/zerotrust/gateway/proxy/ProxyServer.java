@@ -7,9 +7,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
@@ -34,8 +32,8 @@ public final class ProxyServer implements AutoCloseable {
     public record TcpListener(String configKey, InetSocketAddress listen, Route route) {
     }
 
-    private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, Transport.ioHandlers());
+    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(Transport.ioHandlers());
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
 
     private ProxyServer() {
@@ -67,7 +65,7 @@ public final class ProxyServer implements AutoCloseable {
                       ProxyContext context) {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
-                .channel(NioServerSocketChannel.class)
+                .channel(Transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // reads are driven by the handlers, so each side pushes back on the other
@@ -86,6 +84,11 @@ public final class ProxyServer implements AutoCloseable {
             throw new IllegalStateException("cannot listen on " + address.getHostString() + ":" + address.getPort()
                     + " (" + key + "): " + e.getMessage(), e);
         }
+    }
+
+    /** The socket transport in use: epoll or nio. */
+    public String transport() {
+        return Transport.name();
     }
 
     /** The port a listener is bound to, by its configuration key ({@code http.listen}, {@code tcp[0].listen}). */

@@ -8,7 +8,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.zerotrust.avro.Action;
 import io.zerotrust.avro.ConnectionPhase;
@@ -59,7 +58,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         s.decision = d != null ? d : ctx.decisions().shadowFor(s.ipKey(), now);
         ChannelFuture connect = new Bootstrap()
                 .group(frontend.eventLoop())
-                .channel(NioSocketChannel.class)
+                .channel(Transport.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
                 .option(ChannelOption.AUTO_READ, false)
