@@ -212,7 +212,11 @@ final class HttpFrontendHandler extends SimpleChannelInboundHandler<FullHttpRequ
                 .connect(route.upstream().getHostString(), route.upstream().getPort());
         backend = connect.channel();
         connect.addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess()) {
+            if (backend != f.channel()) {
+                // the client left (or moved on) while this connection was being made
+                req.release();
+                f.channel().close();
+            } else if (f.isSuccess()) {
                 writeToBackend(c, req);
             } else {
                 req.release();
@@ -228,10 +232,10 @@ final class HttpFrontendHandler extends SimpleChannelInboundHandler<FullHttpRequ
     private void releaseBackend() {
         if (backend != null) {
             BackendHandler handler = backend.pipeline().get(BackendHandler.class);
-            if (handler != null) {
+            if (handler != null && backend.isActive()) {
                 handler.release(backend);
             } else {
-                backend.close();
+                backend.close(); // still connecting, or already gone
             }
             backend = null;
         }
