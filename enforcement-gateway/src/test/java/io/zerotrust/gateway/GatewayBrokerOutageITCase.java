@@ -60,7 +60,10 @@ class GatewayBrokerOutageITCase {
                     kafka: {bootstrap: "%s", registryUrl: "%s"}
                     http:
                       listen: "127.0.0.1:0"
-                      routes: [{name: api, upstream: "127.0.0.1:%d"}]
+                      routes:
+                        - {name: api, upstream: "127.0.0.1:%d", onStaleDecisions: fail-open}
+                        - {name: strict, host: strict.internal, upstream: "127.0.0.1:%3$d"}
+                    decisions: {maxStalenessSeconds: 3}
                     identity: {jwtIssuers: [{issuer: "https://idp.example", publicKeyFile: idp.pem}]}
                     events: {spillDir: "%s"}
                     """.formatted(broker.bootstrapServers(), platform.registryUrl(), upstream.getAddress().getPort(),
@@ -94,15 +97,26 @@ class GatewayBrokerOutageITCase {
             traffic.start();
             Thread.sleep(2_000);
             broker.close();
+            long outageStart = System.nanoTime();
             int beforeOutage = served.get();
-            Thread.sleep(10_000);
+            // Past the staleness bound, the fail-closed route refuses while the fail-open one keeps serving.
+            await().atMost(Duration.ofSeconds(9)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+                try (RawHttpClient c = new RawHttpClient(gw.httpPort())) {
+                    RawHttpClient.Response r = c.get("strict.internal", "/x", token);
+                    assertThat(r.status()).isEqualTo(503);
+                    assertThat(r.body()).contains("stale_decisions");
+                }
+            });
+            assertThat(gw.notReady()).contains("stale");
+            Thread.sleep(Math.max(0, 10_000 - (System.nanoTime() - outageStart) / 1_000_000));
             int duringOutage = served.get() - beforeOutage;
             broker = KafkaBroker.start(dir.resolve("kafka"), port, controllerPort, classpath, Duration.ofSeconds(60));
             Thread.sleep(2_000);
             running.set(false);
             traffic.join();
 
-            assertThat(failed.get()).as("requests refused or failed").isZero();
+            assertThat(failed.get()).as("requests refused or failed on the fail-open route").isZero();
+            await().atMost(Duration.ofSeconds(10)).until(() -> gw.notReady() == null);
             assertThat(duringOutage).as("the proxy kept serving while the broker was down").isGreaterThan(20);
             int expected = served.get() * 2; // one OPEN and one CLOSE per connection
             Set<String> seen = new HashSet<>();
@@ -117,7 +131,8 @@ class GatewayBrokerOutageITCase {
                 long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
                 while (seen.size() < expected && System.nanoTime() < deadline) {
                     for (ConsumerRecord<String, ConnectionEvent> r : consumer.poll(Duration.ofMillis(200))) {
-                        if (user.equals(r.value().getUser())) {
+                        // the traffic's connections, not the probes of the strict route
+                        if (user.equals(r.value().getUser()) && "api".equals(r.value().getDst().getService())) {
                             seen.add(r.value().getConnectionId() + "/" + r.value().getPhase());
                         }
                     }

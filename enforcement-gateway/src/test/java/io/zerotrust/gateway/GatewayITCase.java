@@ -206,6 +206,34 @@ class GatewayITCase {
     }
 
     @Test
+    void aThrottleLimitsTheEntitysRequestRate(TestPlatform platform) throws Exception {
+        String user = "tess-" + UUID.randomUUID();
+        EnforcementDecision throttle = decision("d-" + UUID.randomUUID(), "user:" + user, Action.THROTTLE,
+                DecisionMode.ENFORCE, System.currentTimeMillis() + 600_000);
+        throttle.setThrottleRatePerSecond(2.0);
+        publish(platform, throttle);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            int ok = 0;
+            int throttled = 0;
+            for (int i = 0; i < 6; i++) {
+                try (RawHttpClient client = new RawHttpClient(gateway.httpPort())) {
+                    RawHttpClient.Response r = client.get(HOST, "/t/" + i, token(user));
+                    if (r.status() == 200) {
+                        ok++;
+                    } else {
+                        assertThat(r.status()).isEqualTo(429);
+                        assertThat(r.headers().toLowerCase()).contains("retry-after: 1",
+                                throttle.getDecisionId().toLowerCase());
+                        throttled++;
+                    }
+                }
+            }
+            assertThat(throttled).as("over 2 requests per second").isGreaterThan(0);
+            assertThat(ok).as("the allowed rate still passes").isGreaterThan(0);
+        });
+    }
+
+    @Test
     void clientConnectionsShareKeepAliveUpstreamConnections() throws Exception {
         String user = "pool-" + UUID.randomUUID();
         UPSTREAM_CLIENT_PORTS.clear();
