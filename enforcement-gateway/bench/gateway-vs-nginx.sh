@@ -7,7 +7,7 @@
 # Environment:
 #   BENCH_SECONDS=12      length of each measured wrk run (10-15 s recommended; 3 for a quick smoke test)
 #   BENCH_WARMUP=5        warm-up per target before measuring (JIT), seconds
-#   BENCH_CONNS=64        keep-alive connections for the maximum-load run (the reduced-load run uses a quarter)
+#   BENCH_CONNS=64        keep-alive connections for the maximum-load run (the half-load run paces its own count)
 #   BENCH_CLOSE_CONNS=32  connections for the new-connection-per-request run
 #   BENCH_THREADS=2       wrk threads
 #   BENCH_SKIP_BUILD=1    do not run Maven (use enforcement-gateway/target/classes and a classpath built earlier)
@@ -26,7 +26,6 @@ DUR=${BENCH_SECONDS:-12}
 WARM=${BENCH_WARMUP:-5}
 CONNS=${BENCH_CONNS:-64}
 CLOSE_CONNS=${BENCH_CLOSE_CONNS:-32}
-LOW_CONNS=$(( CONNS / 4 > 0 ? CONNS / 4 : 1 ))
 THREADS=${BENCH_THREADS:-2}
 GATEWAY_JAVA_OPTS=${GATEWAY_JAVA_OPTS:--Xms256m -Xmx1g}
 START_TS=$SECONDS
@@ -363,10 +362,16 @@ run_wrk close-direct "$UP_PORT" "$CLOSE_CONNS" "$DUR" -H 'Connection: close'; sh
 run_wrk close-nginx "$PROXY_PORT" "$CLOSE_CONNS" "$DUR" -H 'Connection: close'; show close-nginx
 run_wrk close-gateway "$GW_PORT" "$CLOSE_CONNS" "$DUR" -H 'Connection: close'; show close-gateway
 
-step "(c) reduced load: keep-alive, $LOW_CONNS connections (a quarter of $CONNS), ${DUR} s each"
-run_wrk low-direct "$UP_PORT" "$LOW_CONNS" "$DUR"; show low-direct
-run_wrk low-nginx "$PROXY_PORT" "$LOW_CONNS" "$DUR"; show low-nginx
-run_wrk low-gateway "$GW_PORT" "$LOW_CONNS" "$DUR"; show low-gateway
+# (c) half of the gateway's maximum keep-alive rate, held by pacing: wrk's delay() makes each connection wait
+# PACE_MS after every response, so C connections offer about C * 1000 / PACE_MS requests/s whatever the latency.
+PACE_MS=2
+HALF_RATE=$(( $(rps ka-gateway) / 2 ))
+LOW_CONNS=$(( HALF_RATE * PACE_MS / 1000 )); [ "$LOW_CONNS" -ge 2 ] || LOW_CONNS=2
+printf 'function delay()\n  return %d\nend\n' "$PACE_MS" >"$WORK/pace.lua"
+step "(c) half load: $LOW_CONNS keep-alive connections paced at one request per ${PACE_MS} ms each (about $HALF_RATE req/s offered, half the gateway's maximum), ${DUR} s each"
+run_wrk low-direct "$UP_PORT" "$LOW_CONNS" "$DUR" -s "$WORK/pace.lua"; show low-direct
+run_wrk low-nginx "$PROXY_PORT" "$LOW_CONNS" "$DUR" -s "$WORK/pace.lua"; show low-nginx
+run_wrk low-gateway "$GW_PORT" "$LOW_CONNS" "$DUR" -s "$WORK/pace.lua"; show low-gateway
 
 metrics() {
   curl -fsS "http://127.0.0.1:$ADMIN_PORT/metrics" 2>/dev/null \
@@ -433,15 +438,13 @@ lowrow() {
     "$(ratio "$(rps close-gateway)" "$(rps close-nginx)")" "$(ratio "$(pct close-gateway 50)" "$(pct close-nginx 50)")" \
     "$(ratio "$(pct close-gateway 99)" "$(pct close-nginx 99)")"
   say
-  say "## Added latency at reduced load ($LOW_CONNS keep-alive connections)"
+  say "## Added latency at half load (about $HALF_RATE req/s: half the gateway's maximum keep-alive rate)"
   say
-  say "wrk cannot send at a fixed rate (that is wrk2), so instead of \"half of the maximum rate\" each target is run" \
-      "closed-loop with a quarter of the maximum-load connections ($LOW_CONNS instead of $CONNS), and its" \
-      "percentiles are compared with the upstream measured directly at the same connection count. The offered rate" \
-      "is therefore not the same for the three rows (each runs as fast as it answers $LOW_CONNS outstanding" \
-      "requests); \"added\" is the proxy's latency minus the direct upstream's. When the direct row's req/s is close" \
-      "to its keep-alive maximum above, the one-worker upstream is itself saturated at $LOW_CONNS connections, so a" \
-      "negative \"added\" means the baseline was more loaded than the proxied runs, not that a proxy removes latency."
+  say "wrk cannot hold a fixed rate (that is wrk2, not packaged here), so each of $LOW_CONNS keep-alive connections" \
+      "waits ${PACE_MS} ms after every response (wrk's delay() hook): the offered rate is about" \
+      "$LOW_CONNS x 1000 / $PACE_MS requests/s for all three targets, as long as their latency stays well under" \
+      "${PACE_MS} ms. \"added\" is the proxy's latency minus the direct upstream's at the same offered rate. A" \
+      "paced closed loop still hides some queueing (coordinated omission), so the p99 is a lower bound."
   say
   say "| target | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | wrk errors |"
   say "|---|---|---|---|---|---|---|"
