@@ -50,6 +50,15 @@ public final class ConnectionState {
         return channel.attr(KEY).get();
     }
 
+    /** Closes a client connection, recording {@code reason} unless an earlier cause was recorded. */
+    static void closeBecause(Channel channel, String reason) {
+        ConnectionState s = of(channel);
+        if (s != null && s.closeReason == null) {
+            s.closeReason = reason;
+        }
+        channel.close();
+    }
+
     /** True when the connection was opened and its CLOSE event has not been emitted yet. */
     boolean owesClose() {
         return opened && !closeEmitted;

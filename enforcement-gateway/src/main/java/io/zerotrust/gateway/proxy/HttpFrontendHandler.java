@@ -351,8 +351,7 @@ final class HttpFrontendHandler extends SimpleChannelInboundHandler<FullHttpRequ
             return;
         }
         if (evt instanceof IdleStateEvent) {
-            ConnectionState.of(c.channel()).closeReason = "idle_timeout";
-            c.close();
+            ConnectionState.closeBecause(c.channel(), "idle_timeout");
         } else {
             c.fireUserEventTriggered(evt);
         }
@@ -360,11 +359,7 @@ final class HttpFrontendHandler extends SimpleChannelInboundHandler<FullHttpRequ
 
     @Override
     public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
-        ConnectionState s = ConnectionState.of(c.channel());
-        if (s != null && s.closeReason == null) {
-            s.closeReason = "error";
-        }
-        c.close();
+        ConnectionState.closeBecause(c.channel(), "error");
     }
 
     private ConnectionEvent.Builder event(ConnectionPhase phase, ConnectionState s, long now, String host) {

@@ -119,8 +119,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext c, Object evt) {
         if (evt instanceof IdleStateEvent) {
-            ConnectionState.of(c.channel()).closeReason = "idle_timeout";
-            c.close();
+            ConnectionState.closeBecause(c.channel(), "idle_timeout");
         } else {
             c.fireUserEventTriggered(evt);
         }
@@ -128,11 +127,7 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
-        ConnectionState s = ConnectionState.of(c.channel());
-        if (s != null && s.closeReason == null) {
-            s.closeReason = "error";
-        }
-        c.close();
+        ConnectionState.closeBecause(c.channel(), "error");
     }
 
     private io.zerotrust.avro.ConnectionEvent.Builder event(ConnectionPhase phase, ConnectionState s, long now) {
