@@ -126,14 +126,6 @@ public final class EventPublisher implements AutoCloseable {
         decisions.writerSchemaId();
     }
 
-    public int queueDepth() {
-        return queue.size();
-    }
-
-    public long pendingSpill() {
-        return pendingSpill.get();
-    }
-
     private void run() {
         long lastReplayTry = 0;
         while (running || !queue.isEmpty()) {

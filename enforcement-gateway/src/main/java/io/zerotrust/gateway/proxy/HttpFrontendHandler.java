@@ -172,8 +172,8 @@ final class HttpFrontendHandler extends SimpleChannelInboundHandler<FullHttpRequ
 
     private void forward(ChannelHandlerContext c, Route route, FullHttpRequest req) {
         clientKeepAlive = HttpUtil.isKeepAlive(req);
-        req.headers().add("X-Forwarded-For", ConnectionState.of(c.channel()).srcIp);
         ConnectionState s = ConnectionState.of(c.channel());
+        req.headers().add("X-Forwarded-For", s.srcIp);
         if (s.identity.user() != null) {
             req.headers().set("X-Authenticated-User", s.identity.user());
         } else {
@@ -283,7 +283,6 @@ final class HttpFrontendHandler extends SimpleChannelInboundHandler<FullHttpRequ
                         String reason, EnforcementDecision d, String message) {
         long now = ctx.clock().millis();
         ctx.metrics().counter("gateway_rejects_total", "reason", reason).increment();
-        Optional<Route> route = Optional.ofNullable(s.route);
         ConnectionEvent.Builder e = event(ConnectionPhase.REJECT, s, now, req.headers().get(HttpHeaderNames.HOST))
                 .setRejectReason(reason)
                 .setHttp(ConnectionEvents.http(req.method().name(), pathOf(req.uri()), status.code(),

@@ -2,7 +2,6 @@ package io.zerotrust.platform;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -175,13 +174,6 @@ public final class PlatformConfig {
 
     public Duration startupTimeout() {
         return Duration.ofSeconds(longValue(STARTUP_TIMEOUT));
-    }
-
-    /** Every setting and its value, for logs. */
-    public List<String> describe() {
-        List<String> out = new ArrayList<>();
-        values.forEach((k, v) -> out.add(k + "=" + v));
-        return out;
     }
 
     /** A bad setting: the message names the key and what to do. */

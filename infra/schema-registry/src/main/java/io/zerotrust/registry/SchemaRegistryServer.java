@@ -78,10 +78,6 @@ public final class SchemaRegistryServer implements AutoCloseable {
         return "http://" + http.getAddress().getHostString() + ":" + port();
     }
 
-    public SchemaStore store() {
-        return store;
-    }
-
     @Override
     public void close() {
         http.stop(0);
