@@ -50,6 +50,17 @@ class GatewayITCase {
     static void start(TestPlatform platform, @TempDir Path dir) throws Exception {
         upstream = TestUpstream.start(ex -> {
             UPSTREAM_CLIENT_PORTS.add(ex.getRemoteAddress().getPort());
+            String path = ex.getRequestURI().getPath();
+            if (path.startsWith("/upload")) {
+                try {
+                    return "received " + ex.getRequestBody().readAllBytes().length + " bytes";
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            if (path.startsWith("/download/")) {
+                return "x".repeat(Integer.parseInt(path.substring("/download/".length())));
+            }
             return "hello " + ex.getRequestURI().getPath() + " as "
                     + ex.getRequestHeaders().getFirst("X-Authenticated-User");
         });
@@ -61,6 +72,7 @@ class GatewayITCase {
                 kafka: {bootstrap: "%s", registryUrl: "%s"}
                 http:
                   listen: "127.0.0.1:0"
+                  maxRequestBytes: 2097152
                   routes:
                     - {name: api, host: %s, upstream: "127.0.0.1:%d"}
                 admin: {listen: "127.0.0.1:0", token: "admin-secret"}
@@ -231,6 +243,58 @@ class GatewayITCase {
             assertThat(throttled).as("over 2 requests per second").isGreaterThan(0);
             assertThat(ok).as("the allowed rate still passes").isGreaterThan(0);
         });
+    }
+
+    @Test
+    void largeBodiesStreamThroughBothWaysAndAreCounted(TestPlatform platform) throws Exception {
+        String user = "bulk-" + UUID.randomUUID();
+        byte[] upload = new byte[2 * 1024 * 1024 - 17]; // just under http.maxRequestBytes
+        try (RawHttpClient client = new RawHttpClient(gateway.httpPort())) {
+            RawHttpClient.Response up = client.post(HOST, "/upload", token(user), upload);
+            assertThat(up.status()).isEqualTo(200);
+            assertThat(up.body()).isEqualTo("received " + upload.length + " bytes");
+        }
+
+        int size = 6_000_000; // responses are streamed, so they may exceed http.maxRequestBytes (2 MiB here)
+        try (RawHttpClient client = new RawHttpClient(gateway.httpPort())) {
+            RawHttpClient.Response down = client.get(HOST, "/download/" + size, token(user));
+            assertThat(down.status()).isEqualTo(200);
+            assertThat(down.body()).hasSize(size);
+        }
+        List<ConsumerRecord<String, ConnectionEvent>> closes = platform.consume(Topics.CONN_EVENTS, 2,
+                Duration.ofSeconds(8), r -> user.equals(r.value().getUser())
+                        && r.value().getPhase() == ConnectionPhase.CLOSE);
+        assertThat(closes).extracting(r -> r.value().getBytesIn()).anySatisfy(b -> assertThat(b)
+                .isGreaterThan((long) upload.length));
+        assertThat(closes).extracting(r -> r.value().getBytesOut()).anySatisfy(b -> assertThat(b)
+                .isGreaterThan((long) size));
+    }
+
+    @Test
+    void aBodyOverTheLimitIsRefusedBeforeReachingTheUpstream() throws Exception {
+        String user = "big-" + UUID.randomUUID();
+        try (RawHttpClient client = new RawHttpClient(gateway.httpPort())) {
+            RawHttpClient.Response ok = client.postExpectingContinue(HOST, "/upload", token(user), new byte[1000]);
+            assertThat(ok.status()).as("the upstream's 100 Continue is passed on, then its answer").isEqualTo(200);
+            assertThat(ok.body()).isEqualTo("received 1000 bytes");
+        }
+        try (RawHttpClient client = new RawHttpClient(gateway.httpPort())) {
+            RawHttpClient.Response r = client.postExpectingContinue(HOST, "/upload", token(user),
+                    new byte[3 * 1024 * 1024]);
+            assertThat(r.status()).isEqualTo(413);
+            assertThat(r.body()).contains("request_too_large");
+        }
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+        String user = "pipe-" + UUID.randomUUID();
+        try (RawHttpClient client = new RawHttpClient(gateway.httpPort())) {
+            List<RawHttpClient.Response> responses = client.pipelined(HOST, List.of("/p/1", "/p/2", "/p/3"),
+                    token(user));
+            assertThat(responses).extracting(RawHttpClient.Response::body).containsExactly(
+                    "hello /p/1 as " + user, "hello /p/2 as " + user, "hello /p/3 as " + user);
+        }
     }
 
     @Test

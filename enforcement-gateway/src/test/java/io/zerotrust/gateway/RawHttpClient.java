@@ -40,6 +40,59 @@ final class RawHttpClient implements AutoCloseable {
         return read();
     }
 
+    /** POSTs {@code body} with its Content-Length, streamed in 64 KiB writes. */
+    Response post(String host, String path, String token, byte[] body) throws IOException {
+        String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + token
+                + "\r\nContent-Length: " + body.length + "\r\n\r\n";
+        byte[] bytes = head.getBytes(StandardCharsets.US_ASCII);
+        out.write(bytes);
+        for (int off = 0; off < body.length; off += 65536) {
+            out.write(body, off, Math.min(65536, body.length - off));
+        }
+        out.flush();
+        bytesSent += bytes.length + body.length;
+        return read();
+    }
+
+    /**
+     * POSTs with {@code Expect: 100-continue}, as curl does for large bodies: the body is sent only after an interim
+     * 100 response; any other response is returned as is.
+     */
+    Response postExpectingContinue(String host, String path, String token, byte[] body) throws IOException {
+        String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + token
+                + "\r\nContent-Length: " + body.length + "\r\nExpect: 100-continue\r\n\r\n";
+        byte[] bytes = head.getBytes(StandardCharsets.US_ASCII);
+        out.write(bytes);
+        out.flush();
+        bytesSent += bytes.length;
+        Response first = read();
+        if (first.status() != 100) {
+            return first;
+        }
+        out.write(body);
+        out.flush();
+        bytesSent += body.length;
+        return read();
+    }
+
+    /** Sends all requests in one write, then reads their responses in order. */
+    java.util.List<Response> pipelined(String host, java.util.List<String> paths, String token) throws IOException {
+        StringBuilder all = new StringBuilder();
+        for (String path : paths) {
+            all.append("GET ").append(path).append(" HTTP/1.1\r\nHost: ").append(host)
+                    .append("\r\nAuthorization: Bearer ").append(token).append("\r\n\r\n");
+        }
+        byte[] bytes = all.toString().getBytes(StandardCharsets.US_ASCII);
+        out.write(bytes);
+        out.flush();
+        bytesSent += bytes.length;
+        java.util.List<Response> responses = new java.util.ArrayList<>();
+        for (int i = 0; i < paths.size(); i++) {
+            responses.add(read());
+        }
+        return responses;
+    }
+
     private Response read() throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;

@@ -2,23 +2,31 @@ package io.zerotrust.gateway.proxy;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 
 /**
- * The upstream side of a client connection: hands each response to the client connection it is bound to, and tells
- * it when the upstream closed while a response was owed. Between clients the connection rests in the
- * {@link UpstreamPool}, unbound. Runs on the event loop it was created on, which is its clients' loop.
+ * The upstream side of a client connection: passes each piece of a response to the client connection it is bound
+ * to, flushing once per read, and tells it when the upstream closed while a response was owed. Between clients the
+ * connection rests in the {@link UpstreamPool}, unbound. Runs on the event loop it was created on, which is its
+ * clients' loop.
  */
-final class BackendHandler extends SimpleChannelInboundHandler<FullHttpResponse> {
+final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     private final InetSocketAddress upstream;
     private Channel frontend;
     private HttpFrontendHandler owner;
     private int awaiting;
     private boolean reusable = true;
+    /** The response being read is an interim one (1xx other than 101): its end does not end the exchange. */
+    private boolean interim;
+    private boolean unflushed;
 
     BackendHandler(InetSocketAddress upstream) {
         this.upstream = upstream;
@@ -38,6 +46,7 @@ final class BackendHandler extends SimpleChannelInboundHandler<FullHttpResponse>
         frontend = null;
         owner = null;
         if (awaiting == 0 && reusable) {
+            self.config().setAutoRead(true);
             UpstreamPool.release(upstream, self);
         } else {
             self.close();
@@ -51,14 +60,47 @@ final class BackendHandler extends SimpleChannelInboundHandler<FullHttpResponse>
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
-        awaiting = Math.max(0, awaiting - 1);
-        reusable &= HttpUtil.isKeepAlive(response);
-        if (owner == null) {
-            ctx.close(); // a response nobody asked for: this connection is out of step
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof HttpObject part) || owner == null || awaiting == 0) {
+            ReferenceCountUtil.release(msg);
+            ctx.close(); // something nobody asked for: this connection is out of step
             return;
         }
-        owner.onResponse(frontend, response.retain());
+        if (part instanceof HttpResponse response) {
+            int code = response.status().code();
+            interim = response.status().codeClass() == HttpStatusClass.INFORMATIONAL && code != 101;
+            if (!interim) {
+                reusable &= HttpUtil.isKeepAlive(response);
+            }
+        }
+        boolean last = part instanceof LastHttpContent && !interim;
+        if (part instanceof LastHttpContent) {
+            interim = false;
+        }
+        if (last) {
+            awaiting--;
+            unflushed = false;
+        } else {
+            unflushed = true;
+        }
+        owner.onResponse(frontend, part, last);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (unflushed && frontend != null) {
+            unflushed = false;
+            frontend.flush();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (owner != null) {
+            owner.onBackendWritabilityChanged();
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override

@@ -8,7 +8,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -45,14 +44,13 @@ public final class ProxyServer implements AutoCloseable {
         ProxyServer server = new ProxyServer();
         try {
             server.bind("http.listen", http, ch -> httpTls == null
-                    ? new ChannelHandler[] {new HttpServerCodec(), new HttpObjectAggregator(context.maxRequestBytes()),
-                        new HttpFrontendHandler(context)}
+                    ? new ChannelHandler[] {new HttpServerCodec(), new HttpFrontendHandler(context)}
                     : new ChannelHandler[] {httpTls.newHandler(ch.alloc()), new HttpServerCodec(),
-                        new HttpObjectAggregator(context.maxRequestBytes()), new HttpFrontendHandler(context)},
-                    context);
+                        new HttpFrontendHandler(context)},
+                    true, context);
             for (TcpListener l : tcp) {
                 server.bind(l.configKey(), l.listen(), ch -> new ChannelHandler[] {
-                    new TcpFrontendHandler(context, l.route())}, context);
+                    new TcpFrontendHandler(context, l.route())}, false, context);
             }
             return server;
         } catch (RuntimeException e) {
@@ -61,15 +59,19 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Binds one listener. {@code autoRead}: whether Netty reads whenever data arrives (HTTP, which pauses reading
+     * itself while a request waits) or only when the handler asks (TCP relays, so each side pushes back on the
+     * other).
+     */
     private void bind(String key, InetSocketAddress address, Function<SocketChannel, ChannelHandler[]> handlers,
-                      ProxyContext context) {
+                      boolean autoRead, ProxyContext context) {
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(Transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                // reads are driven by the handlers, so each side pushes back on the other
-                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.AUTO_READ, autoRead)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

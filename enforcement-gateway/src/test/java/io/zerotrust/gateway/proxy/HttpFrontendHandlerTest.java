@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.zerotrust.avro.Action;
 import io.zerotrust.avro.ConnectionEvent;
@@ -62,7 +61,7 @@ class HttpFrontendHandlerTest {
 
     private String exchange(String request) {
         EmbeddedChannel ch = new EmbeddedChannel(new ByteCounter(), new HttpServerCodec(),
-                new HttpObjectAggregator(1 << 20), new HttpFrontendHandler(context));
+                new HttpFrontendHandler(context));
         ch.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.US_ASCII));
         StringBuilder out = new StringBuilder();
         ByteBuf b;
@@ -125,6 +124,14 @@ class HttpFrontendHandlerTest {
         staleness = Duration.ofMinutes(5);
         assertThat(exchange(get("api.internal", "Bearer " + tokens.token("dan", null, NOW + 60_000))))
                 .startsWith("HTTP/1.1 503").contains("stale_decisions");
+    }
+
+    @Test
+    void aDeclaredBodyOverTheLimitIsRefused() throws Exception {
+        String request = "POST /v1/upload HTTP/1.1\r\nHost: api.internal\r\nAuthorization: Bearer "
+                + tokens.token("erin", null, NOW + 60_000) + "\r\nContent-Length: " + (2 << 20) + "\r\n\r\n";
+        assertThat(exchange(request)).startsWith("HTTP/1.1 413").contains("request_too_large");
+        assertThat(events).extracting(ConnectionEvent::getRejectReason).containsExactly("request_too_large");
     }
 
     private static EnforcementDecision decision(String id, String entity, Action action, DecisionMode mode) {
