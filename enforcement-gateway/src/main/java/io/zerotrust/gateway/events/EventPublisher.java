@@ -14,6 +14,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -21,6 +22,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -135,7 +137,9 @@ public final class EventPublisher implements AutoCloseable {
                     send(e);
                 }
                 long now = System.currentTimeMillis();
-                if (pendingSpill.get() > 0 && now - lastReplayTry > 1_000 && healthy(now)) {
+                // While sends succeed, replay soon; otherwise probe every few seconds with the oldest spilled event, so
+                // that the file is replayed when Kafka returns even if no new traffic proves it.
+                if (pendingSpill.get() > 0 && now - lastReplayTry > (healthy(now) ? 1_000 : 5_000)) {
                     lastReplayTry = now;
                     replay();
                 }
@@ -207,30 +211,51 @@ public final class EventPublisher implements AutoCloseable {
         }
     }
 
-    /** Sends what was spilled; what fails again is spilled again by the send callback. */
+    /**
+     * Sends what was spilled; what fails again is spilled again by the send callback. The oldest spilled event goes
+     * first, alone, and the rest follows only once Kafka has taken it: a probe that fails leaves the file as it is.
+     */
     private void replay() {
+        byte[][] first;
+        synchronized (this) {
+            try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(spillFile)))) {
+                first = readRecord(in);
+            } catch (IOException e) {
+                return;
+            }
+        }
+        if (first == null) {
+            return;
+        }
+        String firstKey = first[0].length == 0 ? null : new String(first[0], StandardCharsets.UTF_8);
+        try {
+            // waits at most delivery.timeout.ms (30 s); a probe given up earlier could still land and be sent twice
+            producer.send(new ProducerRecord<>(Topics.CONN_EVENTS.name(), firstKey, first[1])).get();
+            lastSendOkMs.set(System.currentTimeMillis());
+            replayed.increment();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (ExecutionException | RuntimeException e) {
+            lastSendFailMs.set(System.currentTimeMillis());
+            return;
+        }
         Path replaying = spillFile.resolveSibling(spillFile.getFileName() + ".replaying");
         synchronized (this) {
             try {
                 Files.move(spillFile, replaying, StandardCopyOption.REPLACE_EXISTING);
                 pendingSpill.set(0);
             } catch (IOException e) {
+                LOG.error("cannot replay the spill file {}: {}; the oldest event in it may be sent twice", spillFile,
+                        e.toString());
                 return;
             }
         }
-        int n = 0;
+        int n = 1;
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(replaying)))) {
-            while (true) {
-                String key;
-                try {
-                    key = in.readUTF();
-                } catch (EOFException eof) {
-                    break;
-                }
-                byte[] value = new byte[in.readInt()];
-                in.readFully(value);
-                sendBytes(key.isEmpty() ? null : key, value, replayed);
-                n++;
+            readRecord(in); // the probe, sent above
+            for (byte[][] r; (r = readRecord(in)) != null; n++) {
+                sendBytes(r[0].length == 0 ? null : new String(r[0], StandardCharsets.UTF_8), r[1], replayed);
             }
             producer.flush();
             Files.deleteIfExists(replaying);
@@ -238,6 +263,19 @@ public final class EventPublisher implements AutoCloseable {
         } catch (IOException e) {
             LOG.error("cannot replay the spill file {}: {}", replaying, e.toString());
         }
+    }
+
+    /** The next spilled record as {key bytes, value}, or null at the end of the file. */
+    private static byte[][] readRecord(DataInputStream in) throws IOException {
+        String key;
+        try {
+            key = in.readUTF();
+        } catch (EOFException eof) {
+            return null;
+        }
+        byte[] value = new byte[in.readInt()];
+        in.readFully(value);
+        return new byte[][] {key.getBytes(StandardCharsets.UTF_8), value};
     }
 
     private static long countSpilled(Path file) throws IOException {
