@@ -1,0 +1,70 @@
+package io.zerotrust.jobs.risk.detect;
+
+import io.zerotrust.jobs.state.TimedValues;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Sliding windows of timed values (pure functions over {@link TimedValues}). */
+public final class Windows {
+
+    private Windows() {
+    }
+
+    /**
+     * Adds an observation, keeping the lists ordered by time (a slightly late event is inserted in place), then drops
+     * what is older than {@code windowMs} before the newest observation and, past {@code maxEntries}, the oldest.
+     */
+    public static void add(TimedValues w, long time, String value, String eventId, long windowMs, int maxEntries) {
+        List<Long> times = w.getTimes();
+        int i = times.size();
+        while (i > 0 && times.get(i - 1) > time) {
+            i--;
+        }
+        times.add(i, time);
+        w.getValues().add(i, value);
+        w.getEventIds().add(i, eventId);
+        long newest = times.get(times.size() - 1);
+        int drop = 0;
+        while (drop < times.size() && (times.get(drop) < newest - windowMs || times.size() - drop > maxEntries)) {
+            drop++;
+        }
+        if (drop > 0) {
+            times.subList(0, drop).clear();
+            w.getValues().subList(0, drop).clear();
+            w.getEventIds().subList(0, drop).clear();
+        }
+    }
+
+    public static int size(TimedValues w) {
+        return w.getTimes().size();
+    }
+
+    public static int distinct(TimedValues w) {
+        return new HashSet<>(w.getValues()).size();
+    }
+
+    public static Set<String> distinctValues(TimedValues w) {
+        return new HashSet<>(w.getValues());
+    }
+
+    public static long start(TimedValues w) {
+        return w.getTimes().isEmpty() ? 0 : w.getTimes().get(0);
+    }
+
+    public static long end(TimedValues w) {
+        return w.getTimes().isEmpty() ? 0 : w.getTimes().get(w.getTimes().size() - 1);
+    }
+
+    /** The most recent {@code n} event ids, newest last. */
+    public static List<String> lastEvidence(TimedValues w, int n) {
+        List<String> ids = w.getEventIds();
+        return new ArrayList<>(ids.subList(Math.max(0, ids.size() - n), ids.size()));
+    }
+
+    public static TimedValues empty() {
+        return TimedValues.newBuilder().setTimes(new ArrayList<>()).setValues(new ArrayList<>())
+                .setEventIds(new ArrayList<>()).build();
+    }
+}
