@@ -421,9 +421,9 @@ lowrow() {
       "2 workers, \`upstream { keepalive 64; }\`, \`proxy_http_version 1.1\`, \`proxy_set_header Connection \"\"\`," \
       "no access log. Gateway = GatewayMain ($GATEWAY_JAVA_OPTS), one route, requireAuth false, fail-open, with its" \
       "connection events going to a real Kafka broker (one OPEN and one CLOSE event per client connection, Avro" \
-      "via the schema registry): that cost is part of what is measured. The gateway keeps one upstream connection" \
-      "per client connection (opened at the first request), while nginx pools upstream connections across clients:" \
-      "with \`Connection: close\` the gateway also opens a new upstream connection per request, nginx does not."
+      "via the schema registry): that cost is part of what is measured. Both proxies keep idle upstream connections" \
+      "for reuse across client connections (the gateway per event loop), so \`Connection: close\` opens a new" \
+      "client connection per request but reuses upstream ones; bodies stream through both."
   say
   say "## Maximum load: keep-alive ($CONNS connections) and a new connection per request ($CLOSE_CONNS connections, \`Connection: close\`)"
   say
