@@ -1,0 +1,290 @@
+package io.zerotrust.jobs.risk;
+
+import io.zerotrust.avro.Anomaly;
+import io.zerotrust.avro.ConnectionEvent;
+import io.zerotrust.avro.DeadLetter;
+import io.zerotrust.avro.DecisionIssuer;
+import io.zerotrust.avro.EnforcementDecision;
+import io.zerotrust.avro.EntityType;
+import io.zerotrust.avro.PolicyRule;
+import io.zerotrust.avro.RiskScore;
+import io.zerotrust.jobs.kafka.SafeAvroDeserializer;
+import io.zerotrust.jobs.risk.detect.BruteForceDetector;
+import io.zerotrust.jobs.risk.detect.Detector;
+import io.zerotrust.jobs.risk.detect.DetectorParams;
+import io.zerotrust.jobs.risk.detect.Entities;
+import io.zerotrust.jobs.risk.detect.ExfiltrationDetector;
+import io.zerotrust.jobs.risk.detect.FanOutDetector;
+import io.zerotrust.jobs.risk.detect.GeoTable;
+import io.zerotrust.jobs.risk.detect.ImpossibleTravelDetector;
+import io.zerotrust.jobs.risk.detect.NewCountryDetector;
+import io.zerotrust.jobs.risk.detect.NewDeviceDetector;
+import io.zerotrust.jobs.risk.detect.OffHoursDetector;
+import io.zerotrust.jobs.risk.detect.PasswordSprayDetector;
+import io.zerotrust.jobs.risk.detect.PortScanDetector;
+import io.zerotrust.jobs.risk.detect.RareDestinationDetector;
+import io.zerotrust.jobs.risk.flink.DetectorFunction;
+import io.zerotrust.jobs.risk.flink.PolicyFunction;
+import io.zerotrust.jobs.risk.flink.PolicyInput;
+import io.zerotrust.jobs.risk.flink.ScoringFunction;
+import io.zerotrust.jobs.risk.policy.PolicyFiles;
+import io.zerotrust.jobs.risk.score.RiskScoring;
+import io.zerotrust.schemas.flink.RegistryAvroSerializationSchema;
+import io.zerotrust.schemas.registry.RegistryClient;
+import io.zerotrust.schemas.serde.AvroCodec;
+import io.zerotrust.schemas.topics.Topic;
+import io.zerotrust.schemas.topics.Topics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.function.Function;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.types.Either;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The risk engine: connection events in; anomalies, entity risk scores and enforcement decisions out.
+ *
+ * <pre>
+ * conn.events ─┬─ keyBy user ─ user detectors ─┐
+ *              └─ keyBy ip ─── source detectors ┴─ anomalies ─ keyBy entity ─ scoring ─ risk.scores
+ *                                                                                  │
+ * enforcement.decisions (manual) ───────────────────── keyBy entity ─ policy ◄─────┘◄── policy.rules (broadcast)
+ *                                                                        └─ enforcement.decisions
+ * </pre>
+ *
+ * Anomalies and scores are written exactly once (Kafka transactions committed on checkpoints); decisions at least
+ * once and at once, with ids derived from their inputs, so enforcement does not wait for a checkpoint and a repeat
+ * after a failure is harmless. Records that cannot be decoded, and events behind the watermark, go to
+ * {@code telemetry.dlq}. Every operator has a stable uid.
+ */
+public final class RiskJob {
+
+    public static final String STAGE = "risk-engine";
+    static final OutputTag<DeadLetter> UNDECODABLE = new OutputTag<>("undecodable",
+            new AvroTypeInfo<>(DeadLetter.class));
+
+    private RiskJob() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        RiskJobConfig config;
+        try {
+            config = RiskJobConfig.fromArgs(List.of(args), System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("risk-engine: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        build(env, config);
+        env.execute(STAGE);
+    }
+
+    /** The detectors of each entity type, configured. */
+    public static List<Detector<?>> userDetectors(DetectorParams p, GeoTable geo) {
+        return List.of(new BruteForceDetector(EntityType.USER, p), new ImpossibleTravelDetector(geo, p),
+                new NewDeviceDetector(p), new NewCountryDetector(geo, p), new RareDestinationDetector(p),
+                new FanOutDetector(EntityType.USER, p), new ExfiltrationDetector(p), new OffHoursDetector(p));
+    }
+
+    public static List<Detector<?>> sourceDetectors(DetectorParams p) {
+        return List.of(new BruteForceDetector(EntityType.IP, p), new PasswordSprayDetector(p),
+                new PortScanDetector(p), new FanOutDetector(EntityType.IP, p));
+    }
+
+    /** Adds the whole job to {@code env}; shared by {@link #main} and the tests. */
+    public static void build(StreamExecutionEnvironment env, RiskJobConfig c) {
+        env.setParallelism(c.parallelism());
+        env.enableCheckpointing(c.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        GeoTable geo = c.file(RiskJobConfig.GEO_FILE).map(p -> {
+            try {
+                return GeoTable.load(p);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }).orElseGet(GeoTable::bundled);
+        List<PolicyRule> defaults = c.file(RiskJobConfig.POLICY_FILE).map(p -> {
+            try {
+                return PolicyFiles.parse(Files.readString(p), p.toString(), 0L);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }).orElseGet(() -> PolicyFiles.defaults(0L));
+        DetectorParams params = c.detectorParams();
+        Duration ttl = c.stateTtl();
+
+        WatermarkStrategy<Either<DeadLetter, ConnectionEvent>> watermarks = WatermarkStrategy
+                .<Either<DeadLetter, ConnectionEvent>>forBoundedOutOfOrderness(c.outOfOrderness())
+                .withIdleness(c.idleness())
+                .withTimestampAssigner((e, kafkaTime) -> e.isRight() ? e.right().getEventTime() : kafkaTime);
+        SingleOutputStreamOperator<ConnectionEvent> events = decoded(env.fromSource(
+                source(c, Topics.CONN_EVENTS, OffsetResetStrategy.EARLIEST), watermarks, "conn.events")
+                .uid("source-conn-events"), Topics.CONN_EVENTS, "decode-conn-events");
+
+        SingleOutputStreamOperator<Anomaly> userAnomalies = events
+                .filter(e -> Entities.user(e) != null).uid("with-user").name("events with a user")
+                .keyBy(Entities::user)
+                .process(new DetectorFunction(EntityType.USER, userDetectors(params, geo), ttl, false))
+                .uid("detect-user").name("user detectors");
+        SingleOutputStreamOperator<Anomaly> sourceAnomalies = events
+                .filter(e -> Entities.sourceIp(e) != null).uid("with-source").name("events with a source")
+                .keyBy(Entities::sourceIp)
+                .process(new DetectorFunction(EntityType.IP, sourceDetectors(params), ttl, true))
+                .uid("detect-source").name("source detectors");
+        DataStream<Anomaly> anomalies = userAnomalies.union(sourceAnomalies);
+        anomalies.sinkTo(sink(c, Topics.ANOMALIES, Anomaly::getEntity, DeliveryGuarantee.EXACTLY_ONCE, "anomalies"))
+                .uid("sink-anomalies").name("anomalies");
+
+        SingleOutputStreamOperator<RiskScore> scores = anomalies
+                .keyBy(Anomaly::getEntity)
+                .process(new ScoringFunction(new RiskScoring(c.halfLife().toMillis()), ttl))
+                .uid("score").name("risk scoring");
+        scores.sinkTo(sink(c, Topics.RISK_SCORES, RiskScore::getEntity, DeliveryGuarantee.EXACTLY_ONCE, "scores"))
+                .uid("sink-risk-scores").name("risk.scores");
+
+        DataStream<EnforcementDecision> manual = decoded(env.fromSource(
+                        source(c, Topics.ENFORCEMENT_DECISIONS, null),
+                        WatermarkStrategy.noWatermarks(), "enforcement.decisions")
+                .uid("source-decisions"), Topics.ENFORCEMENT_DECISIONS, "decode-decisions")
+                .filter(d -> d.getIssuer() == DecisionIssuer.MANUAL).uid("manual-decisions").name("manual decisions");
+        BroadcastStream<PolicyRule> rules = decoded(env.fromSource(
+                        source(c, Topics.POLICY_RULES, null),
+                        WatermarkStrategy.noWatermarks(), "policy.rules")
+                .uid("source-policy-rules"), Topics.POLICY_RULES, "decode-policy-rules")
+                .broadcast(PolicyFunction.RULES);
+
+        TypeInformation<PolicyInput> inputType = TypeInformation.of(PolicyInput.class);
+        DataStream<EnforcementDecision> decisions = scores
+                .map((MapFunction<RiskScore, PolicyInput>) PolicyInput::of).returns(inputType).uid("scores-in")
+                .union(manual.map((MapFunction<EnforcementDecision, PolicyInput>) PolicyInput::of)
+                        .returns(inputType).uid("manual-in"))
+                .keyBy(PolicyInput::entity)
+                .connect(rules)
+                .process(new PolicyFunction(defaults, ttl))
+                .uid("policy").name("policy");
+        decisions.sinkTo(sink(c, Topics.ENFORCEMENT_DECISIONS, EnforcementDecision::getEntity,
+                DeliveryGuarantee.AT_LEAST_ONCE, "decisions")).uid("sink-decisions").name("enforcement.decisions");
+
+        DataStream<DeadLetter> late = sourceAnomalies.getSideOutput(DetectorFunction.LATE)
+                .map(new LateEvent(c.registryUrl())).uid("late-events").name("late events");
+        events.getSideOutput(UNDECODABLE)
+                .union(late)
+                .sinkTo(sink(c, Topics.TELEMETRY_DLQ, DeadLetter::getSource, DeliveryGuarantee.AT_LEAST_ONCE, "dlq"))
+                .uid("sink-dlq").name("telemetry.dlq");
+    }
+
+    /**
+     * A source of {@code topic}: from the committed offsets (else {@code reset}) for the event stream; from the
+     * beginning (null reset) for the rules and manual decisions, which are state to rebuild, not a backlog. A restore
+     * from a checkpoint or savepoint continues from the offsets in it either way.
+     */
+    private static <T extends org.apache.avro.specific.SpecificRecord> KafkaSource<Either<DeadLetter, T>> source(
+            RiskJobConfig c, Topic<String, T> topic, OffsetResetStrategy reset) {
+        return KafkaSource.<Either<DeadLetter, T>>builder()
+                .setBootstrapServers(c.kafkaBootstrap())
+                .setTopics(topic.name())
+                .setGroupId(c.groupId())
+                .setStartingOffsets(reset == null ? OffsetsInitializer.earliest()
+                        : OffsetsInitializer.committedOffsets(reset))
+                .setDeserializer(SafeAvroDeserializer.forTopic(topic, c.registryUrl(), STAGE))
+                .setProperty("isolation.level", "read_committed")
+                .build();
+    }
+
+    /** Splits decoded records from undecodable ones; the latter go to the {@link #UNDECODABLE} side output. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static <T extends org.apache.avro.specific.SpecificRecord> SingleOutputStreamOperator<T> decoded(
+            DataStream<Either<DeadLetter, T>> in, Topic<String, T> topic, String uid) {
+        TypeInformation<T> type = (TypeInformation<T>) new AvroTypeInfo(topic.valueType());
+        return in.process(new ProcessFunction<Either<DeadLetter, T>, T>() {
+            @Override
+            public void processElement(Either<DeadLetter, T> e, Context ctx, Collector<T> out) {
+                if (e.isRight()) {
+                    out.collect(e.right());
+                } else {
+                    ctx.output(UNDECODABLE, e.left());
+                }
+            }
+        }).returns(type).uid(uid).name("decode " + topic.name());
+    }
+
+    private static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> sink(
+            RiskJobConfig c, Topic<String, T> topic, KeyOf<T> key, DeliveryGuarantee guarantee, String name) {
+        Properties p = new Properties();
+        // below the broker's transaction.max.timeout.ms (15 min), above any checkpoint interval we use
+        p.setProperty("transaction.timeout.ms", "600000");
+        KafkaSink<T> sink = KafkaSink.<T>builder()
+                .setBootstrapServers(c.kafkaBootstrap())
+                .setDeliveryGuarantee(guarantee)
+                .setTransactionalIdPrefix(c.groupId() + "-" + name)
+                .setKafkaProducerConfig(p)
+                .setRecordSerializer(KafkaRecordSerializationSchema.<T>builder()
+                        .setTopic(topic.name())
+                        .setKeySerializationSchema(v -> key.apply(v).getBytes(StandardCharsets.UTF_8))
+                        .setValueSerializationSchema(RegistryAvroSerializationSchema.forTopic(topic, c.registryUrl()))
+                        .build())
+                .build();
+        return sink;
+    }
+
+    /** The key of a record (a serializable function). */
+    public interface KeyOf<T> extends Function<T, String>, java.io.Serializable {
+    }
+
+    /** A late event as a dead letter: its wire-format bytes and how late it was. */
+    static final class LateEvent extends RichMapFunction<ConnectionEvent, DeadLetter> {
+        private static final long serialVersionUID = 1L;
+        private final String registryUrl;
+        private transient AvroCodec<ConnectionEvent> codec;
+
+        LateEvent(String registryUrl) {
+            this.registryUrl = registryUrl;
+        }
+
+        @Override
+        public void open(OpenContext openContext) {
+            codec = new AvroCodec<>(ConnectionEvent.class, RegistryClient.connect(registryUrl),
+                    Topics.CONN_EVENTS.valueSubject(), false);
+        }
+
+        @Override
+        public DeadLetter map(ConnectionEvent e) {
+            return DeadLetter.newBuilder()
+                    .setId("late-" + e.getEventId())
+                    .setFailedAt(System.currentTimeMillis())
+                    .setStage(STAGE)
+                    .setSource(Topics.CONN_EVENTS.name())
+                    .setTopic(Topics.CONN_EVENTS.name())
+                    .setReason("event " + e.getEventId() + " at " + java.time.Instant.ofEpochMilli(e.getEventTime())
+                            + " arrived behind the watermark (later than " + RiskJobConfig.OUT_OF_ORDERNESS
+                            + " allows); it was not scored")
+                    .setErrorType("late_event")
+                    .setPayload(ByteBuffer.wrap(codec.encode(e)))
+                    .build();
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package io.zerotrust.jobs.risk.flink;
+
+import io.zerotrust.avro.Anomaly;
+import io.zerotrust.avro.ConnectionEvent;
+import io.zerotrust.avro.EntityType;
+import io.zerotrust.jobs.risk.detect.Detector;
+import io.zerotrust.jobs.risk.detect.Finding;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * The thin keyed operator around the detectors of one entity type: events are keyed by that entity (user, source
+ * address), each detector keeps its Avro state in its own value state with a time-to-live (an entity unseen for that
+ * long starts afresh), and each finding becomes an {@link Anomaly} whose id is derived from detector, entity and event,
+ * so a replay produces the same ids.
+ *
+ * <p>An event behind the watermark (later than the configured out-of-orderness allows) is not scored: it goes to the
+ * {@link #LATE} side output and is counted ({@code lateEvents}).
+ */
+public final class DetectorFunction extends KeyedProcessFunction<String, ConnectionEvent, Anomaly> {
+
+    private static final long serialVersionUID = 1L;
+    public static final OutputTag<ConnectionEvent> LATE = new OutputTag<>("late-events",
+            new AvroTypeInfo<>(ConnectionEvent.class));
+
+    private final EntityType type;
+    private final List<Detector<?>> detectors;
+    private final Duration stateTtl;
+    private final boolean reportLate;
+    private transient List<ValueState<SpecificRecord>> states;
+    private transient Map<String, Counter> fired;
+    private transient Counter events;
+    private transient Counter late;
+
+    /**
+     * @param reportLate whether late events go to the side output (one operator per event should report them,
+     *                   the others only count them)
+     */
+    public DetectorFunction(EntityType type, List<Detector<?>> detectors, Duration stateTtl, boolean reportLate) {
+        for (Detector<?> d : detectors) {
+            if (d.entityType() != type) {
+                throw new IllegalArgumentException(d.name() + " watches " + d.entityType() + ", not " + type);
+            }
+        }
+        this.type = type;
+        this.detectors = List.copyOf(detectors);
+        this.stateTtl = stateTtl;
+        this.reportLate = reportLate;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        StateTtlConfig ttl = StateTtlConfig.newBuilder(stateTtl)
+                .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                .build();
+        states = new ArrayList<>();
+        fired = new HashMap<>();
+        for (Detector<?> d : detectors) {
+            states.add(getRuntimeContext().getState(descriptor(d, ttl)));
+            fired.put(d.name(), getRuntimeContext().getMetricGroup().addGroup("detector", d.name())
+                    .counter("anomalies"));
+        }
+        events = getRuntimeContext().getMetricGroup().counter("events");
+        late = getRuntimeContext().getMetricGroup().counter("lateEvents");
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static ValueStateDescriptor<SpecificRecord> descriptor(Detector<?> d, StateTtlConfig ttl) {
+        ValueStateDescriptor desc = new ValueStateDescriptor<>(d.name() + "-" + d.entityType().name().toLowerCase()
+                + "-state", new AvroTypeInfo(d.stateClass()));
+        desc.enableTimeToLive(ttl);
+        return desc;
+    }
+
+    @Override
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public void processElement(ConnectionEvent e, Context ctx, Collector<Anomaly> out) throws Exception {
+        Long ts = ctx.timestamp();
+        if (ts != null && ts < ctx.timerService().currentWatermark()) {
+            late.inc();
+            if (reportLate) {
+                ctx.output(LATE, e);
+            }
+            return;
+        }
+        events.inc();
+        String entity = ctx.getCurrentKey();
+        for (int i = 0; i < detectors.size(); i++) {
+            Detector d = detectors.get(i);
+            ValueState<SpecificRecord> state = states.get(i);
+            SpecificRecord s = state.value();
+            if (s == null) {
+                s = d.newState();
+            }
+            Optional<Finding> f = d.observe(s, e);
+            state.update(s);
+            if (f.isPresent()) {
+                fired.get(d.name()).inc();
+                out.collect(anomaly(d.name(), entity, e, f.get(), ctx.timerService().currentProcessingTime()));
+            }
+        }
+    }
+
+    private Anomaly anomaly(String detector, String entity, ConnectionEvent e, Finding f, long now) {
+        return Anomaly.newBuilder()
+                .setAnomalyId(anomalyId(detector, entity, e.getEventId()))
+                .setDetector(detector)
+                .setEntity(entity)
+                .setEntityType(type)
+                .setSeverity(f.severity())
+                .setScore(f.points())
+                .setEventTime(e.getEventTime())
+                .setDetectedAt(now)
+                .setWindowStart(f.windowStart())
+                .setWindowEnd(f.windowEnd())
+                .setExplanation(f.explanation())
+                .setObserved(f.observed())
+                .setBaseline(f.baseline())
+                .setEvidenceEventIds(new ArrayList<>(f.evidenceEventIds()))
+                .setAttributes(new HashMap<>(f.attributes()))
+                .build();
+    }
+
+    /** Deterministic: the same detector, entity and event give the same id on a replay. */
+    public static String anomalyId(String detector, String entity, String eventId) {
+        return "an-" + UUID.nameUUIDFromBytes((detector + "|" + entity + "|" + eventId)
+                .getBytes(StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,118 @@
+package io.zerotrust.jobs.risk.flink;
+
+import static io.zerotrust.jobs.risk.TestEvents.failure;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.zerotrust.avro.Anomaly;
+import io.zerotrust.avro.ConnectionEvent;
+import io.zerotrust.avro.EntityType;
+import io.zerotrust.jobs.risk.RiskJob;
+import io.zerotrust.jobs.risk.detect.DetectorParams;
+import io.zerotrust.jobs.risk.detect.Entities;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/** The source-address detectors in their keyed operator, on Flink's operator test harness. */
+class DetectorFunctionTest {
+
+    private static final long T0 = 1_790_000_000_000L;
+    private static final Duration TTL = Duration.ofHours(1);
+    private static final String SPRAYER = "198.18.6.6";
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, ConnectionEvent, Anomaly> harness()
+            throws Exception {
+        DetectorFunction fn = new DetectorFunction(EntityType.IP, RiskJob.sourceDetectors(DetectorParams.defaults()),
+                TTL, true);
+        KeyedOneInputStreamOperatorTestHarness<String, ConnectionEvent, Anomaly> h =
+                new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(fn), Entities::sourceIp,
+                        Types.STRING);
+        h.setStateTtlProcessingTime(0);
+        h.open();
+        return h;
+    }
+
+    private static void send(KeyedOneInputStreamOperatorTestHarness<String, ConnectionEvent, Anomaly> h,
+                             ConnectionEvent e) throws Exception {
+        h.processElement(new StreamRecord<>(e, e.getEventTime()));
+    }
+
+    private static List<Anomaly> anomalies(KeyedOneInputStreamOperatorTestHarness<String, ConnectionEvent, Anomaly> h) {
+        return h.extractOutputValues();
+    }
+
+    @Test
+    void aSprayBecomesAnAnomalyWithARepeatableId() throws Exception {
+        try (var h = harness()) {
+            for (int i = 0; i < 5; i++) {
+                send(h, failure("user" + i, SPRAYER, T0 + i * 1_000));
+            }
+            List<Anomaly> out = anomalies(h);
+            assertThat(out).extracting(Anomaly::getDetector).containsExactly("password_spray");
+            Anomaly a = out.get(0);
+            assertThat(a.getEntity()).isEqualTo("ip:" + SPRAYER);
+            assertThat(a.getEntityType()).isEqualTo(EntityType.IP);
+            assertThat(a.getEvidenceEventIds()).hasSize(5);
+            assertThat(a.getAnomalyId()).isEqualTo(DetectorFunction.anomalyId("password_spray", "ip:" + SPRAYER,
+                    a.getEvidenceEventIds().get(4)));
+        }
+    }
+
+    @Test
+    void anEventBehindTheWatermarkGoesToTheSideOutputUnscored() throws Exception {
+        try (var h = harness()) {
+            h.processWatermark(T0 + 60_000);
+            ConnectionEvent late = failure("user1", SPRAYER, T0);
+            send(h, late);
+            assertThat(anomalies(h)).isEmpty();
+            assertThat(h.getSideOutput(DetectorFunction.LATE)).extracting(StreamRecord::getValue)
+                    .containsExactly(late);
+            // and nothing of it was learned: four more users do not make five
+            for (int i = 2; i < 6; i++) {
+                send(h, failure("user" + i, SPRAYER, T0 + 60_000 + i));
+            }
+            assertThat(anomalies(h)).isEmpty();
+        }
+    }
+
+    @Test
+    void stateExpiresAfterItsTimeToLive() throws Exception {
+        try (var h = harness()) {
+            for (int i = 0; i < 4; i++) {
+                send(h, failure("user" + i, SPRAYER, T0 + i));
+            }
+            assertThat(h.numKeyedStateEntries()).isPositive();
+            h.setStateTtlProcessingTime(TTL.toMillis() + 1);
+            send(h, failure("user4", SPRAYER, T0 + 10));
+            assertThat(anomalies(h)).as("the four earlier users were forgotten").isEmpty();
+        }
+    }
+
+    @Test
+    void stateSurvivesASnapshotAndRestore() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = harness()) {
+            for (int i = 0; i < 4; i++) {
+                send(h, failure("user" + i, SPRAYER, T0 + i));
+            }
+            snapshot = h.snapshot(1, T0);
+        }
+        DetectorFunction fn = new DetectorFunction(EntityType.IP, RiskJob.sourceDetectors(DetectorParams.defaults()),
+                TTL, true);
+        try (var restored = new KeyedOneInputStreamOperatorTestHarness<String, ConnectionEvent, Anomaly>(
+                new KeyedProcessOperator<>(fn), Entities::sourceIp, Types.STRING)) {
+            restored.setStateTtlProcessingTime(0);
+            restored.initializeState(snapshot);
+            restored.open();
+            send(restored, failure("user4", SPRAYER, T0 + 10));
+            assertThat(anomalies(restored).stream().map(Anomaly::getDetector).collect(Collectors.toList()))
+                    .containsExactly("password_spray");
+        }
+    }
+}
