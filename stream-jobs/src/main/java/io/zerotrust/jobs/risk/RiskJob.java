@@ -142,7 +142,7 @@ public final class RiskJob {
                 .withIdleness(c.idleness())
                 .withTimestampAssigner((e, kafkaTime) -> e.isRight() ? e.right().getEventTime() : kafkaTime);
         SingleOutputStreamOperator<ConnectionEvent> events = decoded(env.fromSource(
-                source(c, Topics.CONN_EVENTS, OffsetResetStrategy.EARLIEST), watermarks, "conn.events")
+                source(c, Topics.CONN_EVENTS, eventsStart(c)), watermarks, "conn.events")
                 .uid("source-conn-events"), Topics.CONN_EVENTS, "decode-conn-events");
 
         SingleOutputStreamOperator<Anomaly> userAnomalies = events
@@ -197,19 +197,28 @@ public final class RiskJob {
                 .uid("sink-dlq").name("telemetry.dlq");
     }
 
+    /** Where the event stream starts without a checkpoint ({@code risk.events.start}). */
+    static OffsetsInitializer eventsStart(RiskJobConfig c) {
+        return switch (c.eventsStart()) {
+            case "committed" -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+            case "earliest" -> OffsetsInitializer.earliest();
+            case "latest" -> OffsetsInitializer.latest();
+            default -> OffsetsInitializer.timestamp(Long.parseLong(c.eventsStart()));
+        };
+    }
+
     /**
-     * A source of {@code topic}: from the committed offsets (else {@code reset}) for the event stream; from the
-     * beginning (null reset) for the rules and manual decisions, which are state to rebuild, not a backlog. A restore
-     * from a checkpoint or savepoint continues from the offsets in it either way.
+     * A source of {@code topic} starting at {@code start}; the rules and manual decisions are read from the
+     * beginning (null), as they are state to rebuild, not a backlog. A restore from a checkpoint or savepoint
+     * continues from the offsets in it either way.
      */
     private static <T extends org.apache.avro.specific.SpecificRecord> KafkaSource<Either<DeadLetter, T>> source(
-            RiskJobConfig c, Topic<String, T> topic, OffsetResetStrategy reset) {
+            RiskJobConfig c, Topic<String, T> topic, OffsetsInitializer start) {
         return KafkaSource.<Either<DeadLetter, T>>builder()
                 .setBootstrapServers(c.kafkaBootstrap())
                 .setTopics(topic.name())
                 .setGroupId(c.groupId())
-                .setStartingOffsets(reset == null ? OffsetsInitializer.earliest()
-                        : OffsetsInitializer.committedOffsets(reset))
+                .setStartingOffsets(start == null ? OffsetsInitializer.earliest() : start)
                 .setDeserializer(SafeAvroDeserializer.forTopic(topic, c.registryUrl(), STAGE))
                 .setProperty("isolation.level", "read_committed")
                 .build();

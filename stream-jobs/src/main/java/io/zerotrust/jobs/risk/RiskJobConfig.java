@@ -30,6 +30,7 @@ public final class RiskJobConfig implements Serializable {
     public static final String CHECKPOINT_INTERVAL = "risk.checkpoint.interval.ms";
     public static final String PARALLELISM = "risk.parallelism";
     public static final String GEO_FILE = "risk.geo.file";
+    public static final String EVENTS_START = "risk.events.start";
     public static final String POLICY_FILE = "risk.policy.file";
 
     private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -45,6 +46,8 @@ public final class RiskJobConfig implements Serializable {
         key(STATE_TTL, "720", "how long an entity's state is kept without activity, in hours");
         key(CHECKPOINT_INTERVAL, "10000", "checkpoint interval in ms (scores and anomalies are committed on it)");
         key(PARALLELISM, "1", "operator parallelism");
+        key(EVENTS_START, "committed", "where a job without a checkpoint starts reading conn.events: committed "
+                + "(the group's offsets, else the beginning), earliest, latest, or an epoch-millisecond timestamp");
         key(GEO_FILE, "", "address-range table cidr,country,lat,lon[,label] (default: the bundled one)");
         key(POLICY_FILE, "", "default policy JSON (default: the bundled policy/default-policy.json)");
     }
@@ -131,6 +134,11 @@ public final class RiskJobConfig implements Serializable {
             throw new IllegalArgumentException(KAFKA_BOOTSTRAP + " must be host:port[,host:port...], got '"
                     + values.get(KAFKA_BOOTSTRAP) + "'");
         }
+        String start = values.get(EVENTS_START);
+        if (!List.of("committed", "earliest", "latest").contains(start) && !start.matches("\\d{1,15}")) {
+            throw new IllegalArgumentException(EVENTS_START + " must be committed, earliest, latest or an epoch "
+                    + "timestamp in milliseconds, got '" + start + "'");
+        }
         for (String file : List.of(GEO_FILE, POLICY_FILE)) {
             file(file).ifPresent(p -> {
                 if (!Files.isReadable(p)) {
@@ -190,6 +198,11 @@ public final class RiskJobConfig implements Serializable {
 
     public Duration checkpointInterval() {
         return Duration.ofMillis(number(CHECKPOINT_INTERVAL));
+    }
+
+    /** committed, earliest, latest, or an epoch-millisecond timestamp (validated). */
+    public String eventsStart() {
+        return values.get(EVENTS_START);
     }
 
     public int parallelism() {

@@ -13,6 +13,8 @@ import java.util.Optional;
  * learned online, with when each was last used; once the user has been observed for {@code <name>.warmup_hours} and
  * {@code <name>.warmup_observations} events, a thing outside the set fires (and joins the set, so it fires once).
  * Things unused for longer than the memory ({@code forgetAfterMs}, if any) are forgotten; at most 500 are kept.
+ * After firing, the detector stays quiet for the cooldown ({@code all.cooldown_minutes}) while further new things
+ * join the set, so a burst of new destinations is one finding (fan-out judges the burst), not one per destination.
  */
 public abstract class NoveltyDetector implements Detector<SeenState> {
 
@@ -24,6 +26,7 @@ public abstract class NoveltyDetector implements Detector<SeenState> {
     private final long warmupMs;
     private final double points;
     private final long forgetAfterMs;
+    private final long cooldownMs;
 
     protected NoveltyDetector(String name, DetectorParams p, long forgetAfterMs) {
         this.name = name;
@@ -31,6 +34,7 @@ public abstract class NoveltyDetector implements Detector<SeenState> {
         this.warmupMs = p.hoursMs(name + ".warmup_hours");
         this.points = p.get(name + ".points");
         this.forgetAfterMs = forgetAfterMs;
+        this.cooldownMs = p.cooldownMs();
     }
 
     /** The thing this event shows the user using, or null if the event does not count. */
@@ -86,7 +90,7 @@ public abstract class NoveltyDetector implements Detector<SeenState> {
         Long last = seen.get(thing);
         boolean warmedUp = Rules.warmedUp(s.getFirstSeen(), s.getObservations(), t, warmupObservations, warmupMs);
         Optional<Finding> finding = Optional.empty();
-        if (isNovel(last != null, warmedUp)) {
+        if (isNovel(last != null, warmedUp) && !Rules.coolingDown(s.getLastFiredAt(), t, cooldownMs)) {
             finding = Optional.of(new Finding(Rules.severityOf(points), points,
                     describe(thing, seen.size()) + " after " + s.getObservations() + " events over "
                             + (t - s.getFirstSeen()) / 3_600_000 + " h",
