@@ -61,11 +61,16 @@ class RiskEngineITCase {
     }
 
     static void produce(TestPlatform platform, List<ConnectionEvent> events) throws Exception {
+        produce(platform, events, null);
+    }
+
+    /** Sends events keyed as the gateway keys them, to {@code partition} if given (else by key). */
+    static void produce(TestPlatform platform, List<ConnectionEvent> events, Integer partition) throws Exception {
         List<Future<RecordMetadata>> acks = new ArrayList<>();
         try (KafkaProducer<String, ConnectionEvent> p = platform.producer(Topics.CONN_EVENTS)) {
             for (ConnectionEvent e : events) {
                 String key = e.getUser() != null ? "user:" + e.getUser() : "ip:" + e.getSrc().getIp();
-                acks.add(p.send(new ProducerRecord<>(Topics.CONN_EVENTS.name(), key, e)));
+                acks.add(p.send(new ProducerRecord<>(Topics.CONN_EVENTS.name(), partition, key, e)));
             }
         }
         for (Future<RecordMetadata> a : acks) {

@@ -2,7 +2,6 @@ package io.zerotrust.jobs.risk.detect;
 
 import io.zerotrust.jobs.state.Baseline;
 import java.util.ArrayList;
-import java.util.HashSet;
 
 /**
  * Online baselines: an exponentially weighted mean and variance of a measure taken per period (failures per 10
@@ -53,7 +52,7 @@ public final class Baselines {
         }
         b.setPeriodStart(start);
         b.setPeriodValue(0.0);
-        b.getPeriodKeys().clear();
+        b.setPeriodKeys(new ArrayList<>());
     }
 
     /** Adds to the current period's count. */
@@ -63,7 +62,10 @@ public final class Baselines {
 
     /** Adds a key to the current period's distinct set; its value is the number of distinct keys. */
     public static void countDistinct(Baseline b, String key) {
-        if (!new HashSet<>(b.getPeriodKeys()).contains(key)) {
+        if (!b.getPeriodKeys().contains(key)) {
+            if (!(b.getPeriodKeys() instanceof ArrayList)) {
+                b.setPeriodKeys(new ArrayList<>(b.getPeriodKeys()));
+            }
             b.getPeriodKeys().add(key);
             b.setPeriodValue(b.getPeriodKeys().size());
         }

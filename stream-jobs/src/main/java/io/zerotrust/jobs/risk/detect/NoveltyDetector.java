@@ -83,6 +83,9 @@ public abstract class NoveltyDetector implements Detector<SeenState> {
         if (s.getFirstSeen() == 0 || t < s.getFirstSeen()) {
             s.setFirstSeen(t);
         }
+        if (!(s.getLastSeen() instanceof HashMap)) {
+            s.setLastSeen(new HashMap<>(s.getLastSeen()));
+        }
         Map<String, Long> seen = s.getLastSeen();
         if (forgetAfterMs > 0) {
             seen.values().removeIf(last -> last < t - forgetAfterMs);

@@ -17,6 +17,7 @@ public final class Windows {
      * what is older than {@code windowMs} before the newest observation and, past {@code maxEntries}, the oldest.
      */
     public static void add(TimedValues w, long time, String value, String eventId, long windowMs, int maxEntries) {
+        mutable(w);
         List<Long> times = w.getTimes();
         int i = times.size();
         while (i > 0 && times.get(i - 1) > time) {
@@ -34,6 +35,18 @@ public final class Windows {
             times.subList(0, drop).clear();
             w.getValues().subList(0, drop).clear();
             w.getEventIds().subList(0, drop).clear();
+        }
+    }
+
+    /**
+     * Makes the lists plain ArrayLists: state read back from a checkpoint holds Avro's own list type, which does not
+     * support every removal.
+     */
+    static void mutable(TimedValues w) {
+        if (!(w.getTimes() instanceof ArrayList)) {
+            w.setTimes(new ArrayList<>(w.getTimes()));
+            w.setValues(new ArrayList<>(w.getValues()));
+            w.setEventIds(new ArrayList<>(w.getEventIds()));
         }
     }
 

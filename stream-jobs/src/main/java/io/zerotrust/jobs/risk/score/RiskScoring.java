@@ -55,6 +55,9 @@ public final class RiskScoring implements Serializable {
 
     /** Adds an anomaly's points and drops what has decayed away; returns the score at the anomaly's time. */
     public double add(RiskState s, Anomaly a) {
+        if (!(s.getContributions() instanceof ArrayList)) {
+            s.setContributions(new ArrayList<>(s.getContributions()));
+        }
         s.getContributions().add(Contribution.newBuilder()
                 .setDetector(a.getDetector())
                 .setPoints(a.getScore())
@@ -80,17 +83,23 @@ public final class RiskScoring implements Serializable {
         return Math.min(100.0, sum);
     }
 
-    /** Forgets contributions decayed below half a point, and keeps at most the largest 50. */
+    /**
+     * Forgets contributions decayed below half a point, and keeps at most the largest 50. Builds a new list: state
+     * read back from a checkpoint holds Avro's own list type, which cannot remove through an iterator.
+     */
     public void prune(RiskState s, long now) {
-        List<Contribution> cs = s.getContributions();
-        cs.removeIf(c -> decayed(c.getPoints(), c.getTime(), now) < FORGET_BELOW);
-        if (cs.size() > MAX_CONTRIBUTIONS) {
-            List<Contribution> keep = new ArrayList<>(cs);
-            keep.sort(Comparator.comparingDouble((Contribution c) -> -decayed(c.getPoints(), c.getTime(), now)));
-            cs.clear();
-            cs.addAll(keep.subList(0, MAX_CONTRIBUTIONS));
-            cs.sort(Comparator.comparingLong(Contribution::getTime));
+        List<Contribution> kept = new ArrayList<>(s.getContributions().size());
+        for (Contribution c : s.getContributions()) {
+            if (decayed(c.getPoints(), c.getTime(), now) >= FORGET_BELOW) {
+                kept.add(c);
+            }
         }
+        if (kept.size() > MAX_CONTRIBUTIONS) {
+            kept.sort(Comparator.comparingDouble((Contribution c) -> -decayed(c.getPoints(), c.getTime(), now)));
+            kept = new ArrayList<>(kept.subList(0, MAX_CONTRIBUTIONS));
+            kept.sort(Comparator.comparingLong(Contribution::getTime));
+        }
+        s.setContributions(kept);
     }
 
     /**

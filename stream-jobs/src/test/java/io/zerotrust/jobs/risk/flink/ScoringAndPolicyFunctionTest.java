@@ -66,6 +66,30 @@ class ScoringAndPolicyFunctionTest {
         }
     }
 
+    @Test
+    void restoredStateKeepsScoringAndDecaying() throws Exception {
+        org.apache.flink.runtime.checkpoint.OperatorSubtaskState snapshot;
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<String, Anomaly, RiskScore>(new KeyedProcessOperator<>(
+                new ScoringFunction(new RiskScoring(HALF_LIFE), Duration.ofDays(1))), Anomaly::getEntity,
+                Types.STRING)) {
+            h.open();
+            h.processElement(new StreamRecord<>(anomaly("user:ann", "brute_force", 40, T0), T0));
+            snapshot = h.snapshot(1, T0);
+        }
+        try (var h = new KeyedOneInputStreamOperatorTestHarness<String, Anomaly, RiskScore>(new KeyedProcessOperator<>(
+                new ScoringFunction(new RiskScoring(HALF_LIFE), Duration.ofDays(1))), Anomaly::getEntity,
+                Types.STRING)) {
+            // the restored state is read back through Avro, with Avro's own list types
+            h.initializeState(snapshot);
+            h.open();
+            h.processElement(new StreamRecord<>(anomaly("user:ann", "new_device", 25, T0 + 1_000), T0 + 1_000));
+            assertThat(h.extractOutputValues()).extracting(RiskScore::getScore).containsExactly(64.9);
+            h.processWatermark(T0 + 20 * HALF_LIFE);
+            assertThat(h.extractOutputValues()).last().extracting(RiskScore::getScore).as("all decayed away").isEqualTo(0.0);
+            assertThat(h.numKeyedStateEntries()).isZero();
+        }
+    }
+
     private static RiskScore score(String entity, double score, long t, String detector) {
         return RiskScore.newBuilder().setEntity(entity).setEntityType(EntityType.USER).setScore(score)
                 .setLevel(RiskScoring.levelOf(score)).setEventTime(t).setComputedAt(t).setTriggerEventId("e-" + t)
