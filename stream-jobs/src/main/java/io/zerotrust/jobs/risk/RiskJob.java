@@ -91,6 +91,11 @@ public final class RiskJob {
     }
 
     public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println("risk-engine: scores conn.events, writes anomalies, risk.scores and "
+                    + "enforcement.decisions.\n" + RiskJobConfig.usage());
+            return;
+        }
         RiskJobConfig config;
         try {
             config = RiskJobConfig.fromArgs(List.of(args), System.getenv());
@@ -101,6 +106,11 @@ public final class RiskJob {
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         build(env, config);
+        System.out.println("risk-engine: reading conn.events (start: " + config.eventsStart() + "), policy.rules and "
+                + "manual decisions from " + config.kafkaBootstrap() + " (registry " + config.registryUrl()
+                + "); writing anomalies, risk.scores, enforcement.decisions and telemetry.dlq. Parallelism "
+                + config.parallelism() + ", checkpoints every " + config.checkpointInterval().toMillis()
+                + " ms. Ctrl-C stops.");
         env.execute(STAGE);
     }
 

@@ -48,8 +48,8 @@ public final class RiskJobConfig implements Serializable {
         key(PARALLELISM, "1", "operator parallelism");
         key(EVENTS_START, "committed", "where a job without a checkpoint starts reading conn.events: committed "
                 + "(the group's offsets, else the beginning), earliest, latest, or an epoch-millisecond timestamp");
-        key(GEO_FILE, "", "address-range table cidr,country,lat,lon[,label] (default: the bundled one)");
-        key(POLICY_FILE, "", "default policy JSON (default: the bundled policy/default-policy.json)");
+        key(GEO_FILE, "", "address-range table file, cidr,country,lat,lon[,label] per line; none: the bundled table");
+        key(POLICY_FILE, "", "default policy JSON file; none: the bundled policy/default-policy.json");
     }
 
     private static void key(String key, String dflt, String help) {
