@@ -27,7 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * same scores as a run that was never interrupted.
  *
  * <p>Both runs put all their events on one partition: events of several partitions interleave differently from run
- * to run (within the out-of-orderness), which changes which event tips a detector over, savepoint or not.
+ * to run (within the out-of-orderness), which changes which event tips a detector over, savepoint or not. For the
+ * same reason services are left out of the comparison: their anomalies come from both the user and the source
+ * detectors, whose outputs interleave in any order.
  */
 @ExtendWith(PlatformExtension.class)
 class RiskEngineSavepointITCase {
@@ -50,7 +52,8 @@ class RiskEngineSavepointITCase {
         List<String> uninterrupted;
         JobClient a = RiskEngineITCase.start(RiskEngineITCase.config(platform, runA, startA));
         try (var scores = new RiskEngineITCase.Collecting<RiskScore>(platform, Topics.RISK_SCORES,
-                s -> s.getComputedAt() >= startA && s.getTriggerEventId() != null)) {
+                s -> s.getComputedAt() >= startA && s.getTriggerEventId() != null
+                        && !s.getEntity().startsWith("service:"))) {
             RiskEngineITCase.produce(platform, eventsA, 0);
             uninterrupted = settled(scores, runA);
         } finally {
@@ -61,7 +64,8 @@ class RiskEngineSavepointITCase {
         long startB = System.currentTimeMillis();
         List<String> resumed;
         try (var scores = new RiskEngineITCase.Collecting<RiskScore>(platform, Topics.RISK_SCORES,
-                s -> s.getComputedAt() >= startB && s.getTriggerEventId() != null)) {
+                s -> s.getComputedAt() >= startB && s.getTriggerEventId() != null
+                        && !s.getEntity().startsWith("service:"))) {
             RiskJobConfig config = RiskEngineITCase.config(platform, runB, startB);
             JobClient first = RiskEngineITCase.start(config);
             String savepoint;

@@ -4,6 +4,7 @@ import io.zerotrust.avro.Anomaly;
 import io.zerotrust.avro.ConnectionEvent;
 import io.zerotrust.avro.EntityType;
 import io.zerotrust.jobs.risk.detect.Detector;
+import io.zerotrust.jobs.risk.detect.Entities;
 import io.zerotrust.jobs.risk.detect.Finding;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -28,7 +29,9 @@ import org.apache.flink.util.OutputTag;
  * The thin keyed operator around the detectors of one entity type: events are keyed by that entity (user, source
  * address), each detector keeps its Avro state in its own value state with a time-to-live (an entity unseen for that
  * long starts afresh), and each finding becomes an {@link Anomaly} whose id is derived from detector, entity and event,
- * so a replay produces the same ids.
+ * so a replay produces the same ids. A finding also counts against the device and the destination service of the
+ * event that triggered it (same points, attribute {@code via} naming the entity it was found on), so that devices
+ * and services carry risk too.
  *
  * <p>An event behind the watermark (later than the configured out-of-orderness allows) is not scored: it goes to the
  * {@link #LATE} side output and is counted ({@code lateEvents}).
@@ -113,17 +116,28 @@ public final class DetectorFunction extends KeyedProcessFunction<String, Connect
             state.update(s);
             if (f.isPresent()) {
                 fired.get(d.name()).inc();
-                out.collect(anomaly(d.name(), entity, e, f.get(), ctx.timerService().currentProcessingTime()));
+                long now = ctx.timerService().currentProcessingTime();
+                out.collect(anomaly(d.name(), entity, type, e, f.get(), now, null));
+                for (String related : new String[] {Entities.device(e), Entities.service(e)}) {
+                    if (related != null && !related.equals(entity)) {
+                        out.collect(anomaly(d.name(), related, Entities.typeOf(related), e, f.get(), now, entity));
+                    }
+                }
             }
         }
     }
 
-    private Anomaly anomaly(String detector, String entity, ConnectionEvent e, Finding f, long now) {
+    private static Anomaly anomaly(String detector, String entity, EntityType entityType, ConnectionEvent e, Finding f,
+                                   long now, String via) {
+        Map<String, String> attributes = new HashMap<>(f.attributes());
+        if (via != null) {
+            attributes.put("via", via);
+        }
         return Anomaly.newBuilder()
                 .setAnomalyId(anomalyId(detector, entity, e.getEventId()))
                 .setDetector(detector)
                 .setEntity(entity)
-                .setEntityType(type)
+                .setEntityType(entityType)
                 .setSeverity(f.severity())
                 .setScore(f.points())
                 .setEventTime(e.getEventTime())
@@ -134,7 +148,7 @@ public final class DetectorFunction extends KeyedProcessFunction<String, Connect
                 .setObserved(f.observed())
                 .setBaseline(f.baseline())
                 .setEvidenceEventIds(new ArrayList<>(f.evidenceEventIds()))
-                .setAttributes(new HashMap<>(f.attributes()))
+                .setAttributes(attributes)
                 .build();
     }
 
