@@ -139,10 +139,17 @@ class RiskEngineITCase {
                             });
                 }
             });
-            // every benign user of the run, and its address, stays at most medium
+            // every benign user of the run, its device and its address, stays at most medium
             List<String> benign = new ArrayList<>();
-            for (String u : scenario.benignUsers) {
-                benign.add("user:" + u);
+            for (ConnectionEvent e : scenario.events) {
+                if (e.getUser() != null && scenario.benignUsers.contains(e.getUser())
+                        && !scenario.expected.containsKey("ip:" + e.getSrc().getIp())) {
+                    benign.add("user:" + e.getUser());
+                    benign.add("ip:" + e.getSrc().getIp());
+                    if (e.getDeviceId() != null) {
+                        benign.add("device:" + e.getDeviceId());
+                    }
+                }
             }
             await().atMost(Duration.ofSeconds(15)).until(() -> scores.values.stream()
                     .anyMatch(s -> s.getEntity().equals("user:" + scenario.user(4))));
