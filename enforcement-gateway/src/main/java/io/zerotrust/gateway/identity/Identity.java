@@ -20,7 +20,6 @@ public record Identity(String user, String deviceId, AuthMethod method, AuthResu
     }
 
     public AuthInfo toAvro() {
-        return AuthInfo.newBuilder().setMethod(method).setOutcome(outcome).setFailureReason(failureReason)
-                .setIssuer(issuer).build();
+        return new AuthInfo(method, outcome, failureReason, issuer); // all fields: no builder defaults to copy
     }
 }

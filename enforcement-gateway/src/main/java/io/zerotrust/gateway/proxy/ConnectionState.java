@@ -36,6 +36,8 @@ public final class ConnectionState {
     long bytesIn;
     long bytesOut;
     String closeReason;
+    /** The {@link IdleSweeper}'s clock at the connection's last read or write. */
+    long lastActiveNanos;
 
     ConnectionState(Channel channel, long nowMs) {
         this.openedAtMs = nowMs;

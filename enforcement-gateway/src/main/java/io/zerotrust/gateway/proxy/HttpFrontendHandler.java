@@ -25,7 +25,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.zerotrust.avro.Action;
 import io.zerotrust.avro.ConnectionEvent;
@@ -92,7 +91,6 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext c) {
         self = c;
         c.channel().attr(ConnectionState.KEY).set(new ConnectionState(c.channel(), ctx.clock().millis()));
-        ctx.metrics().counter("gateway_connections_accepted_total").increment();
         c.fireChannelActive();
     }
 
@@ -539,11 +537,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             c.close();
             return;
         }
-        if (evt instanceof IdleStateEvent) {
-            ConnectionState.closeBecause(c.channel(), "idle_timeout");
-        } else {
-            c.fireUserEventTriggered(evt);
-        }
+        c.fireUserEventTriggered(evt);
     }
 
     @Override

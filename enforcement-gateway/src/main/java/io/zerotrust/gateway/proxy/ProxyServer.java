@@ -1,5 +1,6 @@
 package io.zerotrust.gateway.proxy;
 
+import io.micrometer.core.instrument.Counter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -10,7 +11,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.zerotrust.gateway.routing.Route;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -34,14 +34,18 @@ public final class ProxyServer implements AutoCloseable {
     private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, Transport.ioHandlers());
     private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(Transport.ioHandlers());
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
+    private final IdleSweeper idle;
+    private final Counter accepted;
 
-    private ProxyServer() {
+    private ProxyServer(ProxyContext context) {
+        this.idle = new IdleSweeper(context.idleTimeout());
+        this.accepted = context.metrics().counter("gateway_connections_accepted_total");
     }
 
     /** Binds every listener; fails naming the configuration key of the address that cannot be bound. */
     public static ProxyServer start(ProxyContext context, InetSocketAddress http, SslContext httpTls,
                                     List<TcpListener> tcp) {
-        ProxyServer server = new ProxyServer();
+        ProxyServer server = new ProxyServer(context);
         try {
             server.bind("http.listen", http, ch -> httpTls == null
                     ? new ChannelHandler[] {new HttpServerCodec(), new HttpFrontendHandler(context)}
@@ -75,8 +79,8 @@ public final class ProxyServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new ByteCounter(),
-                                new IdleStateHandler(0, 0, context.idleTimeout().toSeconds(), TimeUnit.SECONDS));
+                        accepted.increment();
+                        ch.pipeline().addLast(new ByteCounter(idle));
                         ch.pipeline().addLast(handlers.apply(ch));
                     }
                 });

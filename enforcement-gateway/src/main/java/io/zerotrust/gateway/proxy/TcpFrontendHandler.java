@@ -8,7 +8,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.zerotrust.avro.Action;
 import io.zerotrust.avro.ConnectionPhase;
 import io.zerotrust.avro.EnforcementDecision;
@@ -39,7 +38,6 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         ConnectionState s = new ConnectionState(frontend, ctx.clock().millis());
         s.route = route;
         frontend.attr(ConnectionState.KEY).set(s);
-        ctx.metrics().counter("gateway_connections_accepted_total").increment();
         long now = ctx.clock().millis();
         if (route.failClosed() && ctx.stale()) {
             refuse(frontend, s, "stale_decisions", null);
@@ -113,15 +111,6 @@ final class TcpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (s != null && s.owesClose()) {
             long now = ctx.clock().millis();
             ctx.emit().accept(s.close(c.channel(), event(ConnectionPhase.CLOSE, s, now), now, "closed"));
-        }
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext c, Object evt) {
-        if (evt instanceof IdleStateEvent) {
-            ConnectionState.closeBecause(c.channel(), "idle_timeout");
-        } else {
-            c.fireUserEventTriggered(evt);
         }
     }
 

@@ -60,7 +60,7 @@ class HttpFrontendHandlerTest {
     }
 
     private String exchange(String request) {
-        EmbeddedChannel ch = new EmbeddedChannel(new ByteCounter(), new HttpServerCodec(),
+        EmbeddedChannel ch = new EmbeddedChannel(new ByteCounter(new IdleSweeper(Duration.ofMinutes(5))), new HttpServerCodec(),
                 new HttpFrontendHandler(context));
         ch.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.US_ASCII));
         StringBuilder out = new StringBuilder();
