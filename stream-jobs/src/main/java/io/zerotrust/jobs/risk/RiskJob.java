@@ -8,7 +8,7 @@ import io.zerotrust.avro.EnforcementDecision;
 import io.zerotrust.avro.EntityType;
 import io.zerotrust.avro.PolicyRule;
 import io.zerotrust.avro.RiskScore;
-import io.zerotrust.jobs.kafka.SafeAvroDeserializer;
+import io.zerotrust.jobs.kafka.JobKafka;
 import io.zerotrust.jobs.risk.detect.BruteForceDetector;
 import io.zerotrust.jobs.risk.detect.Detector;
 import io.zerotrust.jobs.risk.detect.DetectorParams;
@@ -29,7 +29,6 @@ import io.zerotrust.jobs.risk.flink.PolicyInput;
 import io.zerotrust.jobs.risk.flink.ScoringFunction;
 import io.zerotrust.jobs.risk.policy.PolicyFiles;
 import io.zerotrust.jobs.risk.score.RiskScoring;
-import io.zerotrust.schemas.flink.RegistryAvroSerializationSchema;
 import io.zerotrust.schemas.registry.RegistryClient;
 import io.zerotrust.schemas.serde.AvroCodec;
 import io.zerotrust.schemas.topics.Topic;
@@ -37,19 +36,15 @@ import io.zerotrust.schemas.topics.Topics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
-import java.util.function.Function;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -59,11 +54,7 @@ import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.types.Either;
-import org.apache.flink.util.Collector;
-import org.apache.flink.util.OutputTag;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
  * The risk engine: connection events in; anomalies, entity risk scores and enforcement decisions out.
@@ -84,8 +75,6 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 public final class RiskJob {
 
     public static final String STAGE = "risk-engine";
-    static final OutputTag<DeadLetter> UNDECODABLE = new OutputTag<>("undecodable",
-            new AvroTypeInfo<>(DeadLetter.class));
 
     private RiskJob() {
     }
@@ -152,7 +141,7 @@ public final class RiskJob {
                 .withIdleness(c.idleness())
                 .withTimestampAssigner((e, kafkaTime) -> e.isRight() ? e.right().getEventTime() : kafkaTime);
         SingleOutputStreamOperator<ConnectionEvent> events = decoded(env.fromSource(
-                source(c, Topics.CONN_EVENTS, eventsStart(c)), watermarks, "conn.events")
+                source(c, Topics.CONN_EVENTS, JobKafka.start(c.eventsStart())), watermarks, "conn.events")
                 .uid("source-conn-events"), Topics.CONN_EVENTS, "decode-conn-events");
 
         SingleOutputStreamOperator<Anomaly> userAnomalies = events
@@ -176,16 +165,17 @@ public final class RiskJob {
         scores.sinkTo(sink(c, Topics.RISK_SCORES, RiskScore::getEntity, DeliveryGuarantee.EXACTLY_ONCE, "scores"))
                 .uid("sink-risk-scores").name("risk.scores");
 
-        DataStream<EnforcementDecision> manual = decoded(env.fromSource(
-                        source(c, Topics.ENFORCEMENT_DECISIONS, null),
+        SingleOutputStreamOperator<EnforcementDecision> allDecisions = decoded(env.fromSource(
+                        source(c, Topics.ENFORCEMENT_DECISIONS, OffsetsInitializer.earliest()),
                         WatermarkStrategy.noWatermarks(), "enforcement.decisions")
-                .uid("source-decisions"), Topics.ENFORCEMENT_DECISIONS, "decode-decisions")
+                .uid("source-decisions"), Topics.ENFORCEMENT_DECISIONS, "decode-decisions");
+        DataStream<EnforcementDecision> manual = allDecisions
                 .filter(d -> d.getIssuer() == DecisionIssuer.MANUAL).uid("manual-decisions").name("manual decisions");
-        BroadcastStream<PolicyRule> rules = decoded(env.fromSource(
-                        source(c, Topics.POLICY_RULES, null),
+        SingleOutputStreamOperator<PolicyRule> ruleStream = decoded(env.fromSource(
+                        source(c, Topics.POLICY_RULES, OffsetsInitializer.earliest()),
                         WatermarkStrategy.noWatermarks(), "policy.rules")
-                .uid("source-policy-rules"), Topics.POLICY_RULES, "decode-policy-rules")
-                .broadcast(PolicyFunction.RULES);
+                .uid("source-policy-rules"), Topics.POLICY_RULES, "decode-policy-rules");
+        BroadcastStream<PolicyRule> rules = ruleStream.broadcast(PolicyFunction.RULES);
 
         TypeInformation<PolicyInput> inputType = TypeInformation.of(PolicyInput.class);
         DataStream<EnforcementDecision> decisions = scores
@@ -201,77 +191,27 @@ public final class RiskJob {
 
         DataStream<DeadLetter> late = sourceAnomalies.getSideOutput(DetectorFunction.LATE)
                 .map(new LateEvent(c.registryUrl())).uid("late-events").name("late events");
-        events.getSideOutput(UNDECODABLE)
-                .union(late)
+        events.getSideOutput(JobKafka.UNDECODABLE)
+                .union(allDecisions.getSideOutput(JobKafka.UNDECODABLE), ruleStream.getSideOutput(JobKafka.UNDECODABLE),
+                        late)
                 .sinkTo(sink(c, Topics.TELEMETRY_DLQ, DeadLetter::getSource, DeliveryGuarantee.AT_LEAST_ONCE, "dlq"))
                 .uid("sink-dlq").name("telemetry.dlq");
     }
 
-    /** Where the event stream starts without a checkpoint ({@code risk.events.start}). */
-    static OffsetsInitializer eventsStart(RiskJobConfig c) {
-        return switch (c.eventsStart()) {
-            case "committed" -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
-            case "earliest" -> OffsetsInitializer.earliest();
-            case "latest" -> OffsetsInitializer.latest();
-            default -> OffsetsInitializer.timestamp(Long.parseLong(c.eventsStart()));
-        };
-    }
-
-    /**
-     * A source of {@code topic} starting at {@code start}; the rules and manual decisions are read from the
-     * beginning (null), as they are state to rebuild, not a backlog. A restore from a checkpoint or savepoint
-     * continues from the offsets in it either way.
-     */
+    /** Rules and manual decisions are read from the beginning: they are state to rebuild, not a backlog. */
     private static <T extends org.apache.avro.specific.SpecificRecord> KafkaSource<Either<DeadLetter, T>> source(
             RiskJobConfig c, Topic<String, T> topic, OffsetsInitializer start) {
-        return KafkaSource.<Either<DeadLetter, T>>builder()
-                .setBootstrapServers(c.kafkaBootstrap())
-                .setTopics(topic.name())
-                .setGroupId(c.groupId())
-                .setStartingOffsets(start == null ? OffsetsInitializer.earliest() : start)
-                .setDeserializer(SafeAvroDeserializer.forTopic(topic, c.registryUrl(), STAGE))
-                .setProperty("isolation.level", "read_committed")
-                .build();
+        return JobKafka.source(c.kafkaBootstrap(), c.registryUrl(), c.groupId(), topic, start, STAGE);
     }
 
-    /** Splits decoded records from undecodable ones; the latter go to the {@link #UNDECODABLE} side output. */
-    @SuppressWarnings({"unchecked", "rawtypes"})
     private static <T extends org.apache.avro.specific.SpecificRecord> SingleOutputStreamOperator<T> decoded(
             DataStream<Either<DeadLetter, T>> in, Topic<String, T> topic, String uid) {
-        TypeInformation<T> type = (TypeInformation<T>) new AvroTypeInfo(topic.valueType());
-        return in.process(new ProcessFunction<Either<DeadLetter, T>, T>() {
-            @Override
-            public void processElement(Either<DeadLetter, T> e, Context ctx, Collector<T> out) {
-                if (e.isRight()) {
-                    out.collect(e.right());
-                } else {
-                    ctx.output(UNDECODABLE, e.left());
-                }
-            }
-        }).returns(type).uid(uid).name("decode " + topic.name());
+        return JobKafka.decoded(in, topic, uid);
     }
 
     private static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> sink(
-            RiskJobConfig c, Topic<String, T> topic, KeyOf<T> key, DeliveryGuarantee guarantee, String name) {
-        Properties p = new Properties();
-        // below the broker's transaction.max.timeout.ms (15 min), above any checkpoint interval we use
-        p.setProperty("transaction.timeout.ms", "600000");
-        KafkaSink<T> sink = KafkaSink.<T>builder()
-                .setBootstrapServers(c.kafkaBootstrap())
-                .setDeliveryGuarantee(guarantee)
-                .setTransactionalIdPrefix(c.groupId() + "-" + name)
-                .setKafkaProducerConfig(p)
-                .setRecordSerializer(KafkaRecordSerializationSchema.<T>builder()
-                        .setTopic(topic.name())
-                        .setKeySerializationSchema(v -> key.apply(v).getBytes(StandardCharsets.UTF_8))
-                        .setValueSerializationSchema(RegistryAvroSerializationSchema.forTopic(topic, c.registryUrl()))
-                        .build())
-                .build();
-        return sink;
-    }
-
-    /** The key of a record (a serializable function). */
-    public interface KeyOf<T> extends Function<T, String>, java.io.Serializable {
+            RiskJobConfig c, Topic<String, T> topic, JobKafka.KeyOf<T> key, DeliveryGuarantee guarantee, String name) {
+        return JobKafka.sink(c.kafkaBootstrap(), c.registryUrl(), topic, key, guarantee, c.groupId() + "-" + name);
     }
 
     /** A late event as a dead letter: its wire-format bytes and how late it was. */
