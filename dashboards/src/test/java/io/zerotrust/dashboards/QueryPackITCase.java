@@ -193,6 +193,26 @@ class QueryPackITCase {
     }
 
     @Test
+    void everyGrafanaPanelRunsWithTheDashboardsDefaults() throws Exception {
+        com.fasterxml.jackson.databind.JsonNode d = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                GrafanaDashboards.files(List.copyOf(pack.values())).get("dashboards/zero-trust-analytics.json"));
+        Map<String, String> vars = new LinkedHashMap<>();
+        d.get("templating").get("list").forEach(v -> vars.put(v.get("name").asText(), v.get("query").asText()));
+        vars.put("db", DB);
+        int ran = 0;
+        for (com.fasterxml.jackson.databind.JsonNode panel : d.get("panels")) {
+            String sql = panel.get("targets").get(0).get("rawSql").asText();
+            for (Map.Entry<String, String> v : vars.entrySet()) {
+                sql = sql.replace("${" + v.getKey() + "}", v.getValue());
+            }
+            assertThat(sql).doesNotContain("${");
+            assertThat(run(sql)).as(panel.get("title").asText()).isNotNull();
+            ran++;
+        }
+        assertThat(ran).isEqualTo(pack.size());
+    }
+
+    @Test
     void riskiestEntities() throws Exception {
         assertThat(query("riskiest_entities", Map.of())).containsExactly(
                 "user:alice\t82\tCRITICAL\t['exfiltration']\t" + time(T + 60_000),
