@@ -3,12 +3,12 @@
 -- param: db zt the analytics database
 -- param: days 7 how many days back
 SELECT
-    toDayOfWeek(event_time) AS day_of_week,
-    toHour(event_time) AS hour,
-    uniqExact(event_id) AS failures,
-    uniqExact(user) AS users,
-    uniqExact(src_ip) AS sources
-FROM ${db}.conn_events
-WHERE auth_outcome = 'FAILURE' AND event_date >= today() - ${days}
+    toDayOfWeek(minute) AS day_of_week,
+    toHour(minute) AS hour,
+    sum(failures) AS failures,
+    sum(rejects) AS refusals
+FROM ${db}.rollup_1m FINAL
+WHERE dimension = 'gateway' AND minute >= toStartOfDay(now()) - ${days} * 86400
 GROUP BY day_of_week, hour
+HAVING failures > 0
 ORDER BY day_of_week, hour

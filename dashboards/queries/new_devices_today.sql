@@ -4,10 +4,9 @@
 SELECT
     user,
     device_id,
-    toDateTime(intDiv(min(event_time_ms), 1000)) AS first_seen,
-    uniqExact(event_id) AS events_today
-FROM ${db}.conn_events
-WHERE user != '' AND device_id != ''
+    minMerge(first_seen) AS first,
+    maxMerge(last_seen) AS last
+FROM ${db}.device_first_seen
 GROUP BY user, device_id
-HAVING toDate(first_seen) = today()
-ORDER BY first_seen, user
+HAVING toDate(first) = today()
+ORDER BY first, user

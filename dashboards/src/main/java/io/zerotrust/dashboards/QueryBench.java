@@ -126,6 +126,11 @@ public final class QueryBench {
                 + " SELECT 'service', ['portal', 'mail', 'wiki', 'git', 'crm', 'files'][number % 6 + 1],"
                 + " toStartOfMinute(toDateTime(now() - intDiv(number, 6) * 60)), 100, 2, 3, 1000, 2000, 5, 105, 105"
                 + " FROM numbers(" + 6 * 7 * 1440 + ")");
+        lines(ch, "INSERT INTO " + db + ".rollup_1m (dimension, key, minute, connections, failures, rejects, bytes_in,"
+                + " bytes_out, distinct_destinations, events, version)"
+                + " SELECT 'gateway', concat('gw-', toString(number % 3)),"
+                + " toStartOfMinute(toDateTime(now() - intDiv(number, 3) * 60)), 300, 6, 9, 3000, 6000, 6, 315, 315"
+                + " FROM numbers(" + 3 * 7 * 1440 + ")");
     }
 
     static List<String> lines(Client ch, String sql) throws Exception {
