@@ -169,6 +169,24 @@ public final class JobSettings implements Serializable {
         return Optional.of(p);
     }
 
+    /**
+     * Points the job's checkpoints at a folder (created if needed) instead of the JobManager's memory, which refuses
+     * state over 5 MB: windows and per-entity state pass that quickly.
+     */
+    public static void checkpointsIn(org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env,
+                                     String folder) {
+        Path dir = Path.of(folder).toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot create the checkpoint folder " + dir + ": " + e.getMessage(), e);
+        }
+        org.apache.flink.configuration.Configuration conf = new org.apache.flink.configuration.Configuration();
+        conf.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        conf.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir.toUri().toString());
+        env.configure(conf);
+    }
+
     /** One of {@code allowed}, or an epoch-millisecond timestamp when {@code timestampAllowed}. */
     public String choice(String key, List<String> allowed, boolean timestampAllowed) {
         String v = get(key);

@@ -47,6 +47,7 @@ public final class AnalyticsJob {
     public static final String OUT_OF_ORDERNESS = "analytics.out.of.orderness.ms";
     public static final String IDLENESS = "analytics.idleness.ms";
     public static final String PARALLELISM = "analytics.parallelism";
+    public static final String CHECKPOINT_DIR = "analytics.checkpoint.dir";
 
     public static final JobSettings.Spec SPEC = new JobSettings.Spec(STAGE)
             .key(KAFKA_BOOTSTRAP, "127.0.0.1:9092", "Kafka bootstrap servers")
@@ -62,7 +63,8 @@ public final class AnalyticsJob {
             .key(OUT_OF_ORDERNESS, "5000", "event-time disorder allowed before a rollup minute closes, in ms")
             .key(IDLENESS, "30000", "after how long without events a partition stops holding back event time, in ms")
             .key(LATENESS, "600000", "how late an event may still update its minute's rollup, in ms")
-            .key(PARALLELISM, "1", "operator parallelism");
+            .key(PARALLELISM, "1", "operator parallelism")
+            .key(CHECKPOINT_DIR, "var/checkpoints/analytics", "folder for checkpoints (window state outgrows memory)");
 
     private AnalyticsJob() {
     }
@@ -115,6 +117,7 @@ public final class AnalyticsJob {
     public static void build(StreamExecutionEnvironment env, JobSettings s) {
         env.setParallelism((int) s.number(PARALLELISM));
         env.enableCheckpointing(s.number(CHECKPOINT_INTERVAL), CheckpointingMode.EXACTLY_ONCE);
+        JobSettings.checkpointsIn(env, s.get(CHECKPOINT_DIR));
         TypeInformation<TableRow> rowType = TypeInformation.of(TableRow.class);
 
         WatermarkStrategy<Either<DeadLetter, ConnectionEvent>> watermarks = WatermarkStrategy

@@ -8,6 +8,7 @@ import io.zerotrust.avro.EnforcementDecision;
 import io.zerotrust.avro.EntityType;
 import io.zerotrust.avro.PolicyRule;
 import io.zerotrust.avro.RiskScore;
+import io.zerotrust.jobs.JobSettings;
 import io.zerotrust.jobs.kafka.JobKafka;
 import io.zerotrust.jobs.risk.detect.BruteForceDetector;
 import io.zerotrust.jobs.risk.detect.Detector;
@@ -119,6 +120,7 @@ public final class RiskJob {
     public static void build(StreamExecutionEnvironment env, RiskJobConfig c) {
         env.setParallelism(c.parallelism());
         env.enableCheckpointing(c.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        JobSettings.checkpointsIn(env, c.checkpointDir());
         GeoTable geo = c.file(RiskJobConfig.GEO_FILE).map(p -> {
             try {
                 return GeoTable.load(p);

@@ -31,6 +31,7 @@ public final class RiskJobConfig implements Serializable {
     public static final String EVENTS_START = "risk.events.start";
     public static final String GEO_FILE = "risk.geo.file";
     public static final String POLICY_FILE = "risk.policy.file";
+    public static final String CHECKPOINT_DIR = "risk.checkpoint.dir";
 
     static final JobSettings.Spec SPEC = new JobSettings.Spec("risk-engine")
             .key(KAFKA_BOOTSTRAP, "127.0.0.1:9092", "Kafka bootstrap servers")
@@ -47,6 +48,7 @@ public final class RiskJobConfig implements Serializable {
             .key(GEO_FILE, "", "address-range table file, cidr,country,lat,lon[,label] per line; none: the bundled "
                     + "table")
             .key(POLICY_FILE, "", "default policy JSON file; none: the bundled policy/default-policy.json")
+            .key(CHECKPOINT_DIR, "var/checkpoints/risk", "folder for checkpoints (per-entity state outgrows memory)")
             .prefix("detector.", "detector thresholds, e.g. --detector.brute_force.failures=12 "
                     + "(see docs/detections.md)");
 
@@ -134,6 +136,10 @@ public final class RiskJobConfig implements Serializable {
     /** committed, earliest, latest, or an epoch-millisecond timestamp (validated). */
     public String eventsStart() {
         return s.get(EVENTS_START);
+    }
+
+    public String checkpointDir() {
+        return s.get(CHECKPOINT_DIR);
     }
 
     public int parallelism() {
