@@ -12,12 +12,11 @@ import java.util.Optional;
  * plus {@code k} standard deviations, learned once {@code brute_force.warmup_periods} windows were seen, so a
  * shared NAT address that always has some failures is judged against itself.
  */
-public final class BruteForceDetector implements Detector<WindowState> {
+public final class BruteForceDetector extends WindowDetector {
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "brute_force";
 
-    private final EntityType type;
     private final long windowMs;
     private final double floor;
     private final double k;
@@ -26,41 +25,16 @@ public final class BruteForceDetector implements Detector<WindowState> {
     private final long cooldownMs;
 
     public BruteForceDetector(EntityType type, DetectorParams p) {
+        super(NAME, type);
         if (type != EntityType.USER && type != EntityType.IP) {
             throw new IllegalArgumentException("brute force watches users or source addresses, not " + type);
         }
-        this.type = type;
         this.windowMs = p.minutesMs("brute_force.window_minutes");
         this.floor = p.get("brute_force.failures");
         this.k = p.get("brute_force.k");
         this.warmupPeriods = (long) p.get("brute_force.warmup_periods");
         this.points = p.get("brute_force.points");
         this.cooldownMs = p.cooldownMs();
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public EntityType entityType() {
-        return type;
-    }
-
-    @Override
-    public String entityOf(ConnectionEvent event) {
-        return Entities.of(type, event);
-    }
-
-    @Override
-    public Class<WindowState> stateClass() {
-        return WindowState.class;
-    }
-
-    @Override
-    public WindowState newState() {
-        return WindowState.newBuilder().setWindow(Windows.empty()).setBaseline(Baselines.empty()).build();
     }
 
     /** The rule: at least {@code threshold} failures in the window. */

@@ -13,12 +13,11 @@ import java.util.Optional;
  * {@code fan_out.destinations} and the entity's mean distinct destinations per window plus {@code fan_out.k}
  * standard deviations, once {@code fan_out.warmup_periods} windows were seen; before that only the floor applies.
  */
-public final class FanOutDetector implements Detector<WindowState> {
+public final class FanOutDetector extends WindowDetector {
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "fan_out";
 
-    private final EntityType type;
     private final long windowMs;
     private final double floor;
     private final double k;
@@ -27,41 +26,16 @@ public final class FanOutDetector implements Detector<WindowState> {
     private final long cooldownMs;
 
     public FanOutDetector(EntityType type, DetectorParams p) {
+        super(NAME, type);
         if (type != EntityType.USER && type != EntityType.IP) {
             throw new IllegalArgumentException("fan-out watches users or source addresses, not " + type);
         }
-        this.type = type;
         this.windowMs = p.minutesMs("fan_out.window_minutes");
         this.floor = p.get("fan_out.destinations");
         this.k = p.get("fan_out.k");
         this.warmupPeriods = (long) p.get("fan_out.warmup_periods");
         this.points = p.get("fan_out.points");
         this.cooldownMs = p.cooldownMs();
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public EntityType entityType() {
-        return type;
-    }
-
-    @Override
-    public String entityOf(ConnectionEvent event) {
-        return Entities.of(type, event);
-    }
-
-    @Override
-    public Class<WindowState> stateClass() {
-        return WindowState.class;
-    }
-
-    @Override
-    public WindowState newState() {
-        return WindowState.newBuilder().setWindow(Windows.empty()).setBaseline(Baselines.empty()).build();
     }
 
     /** The rule: more distinct destinations than the threshold. */

@@ -3,7 +3,6 @@ package io.zerotrust.jobs.risk.detect;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

@@ -11,7 +11,7 @@ import java.util.TreeSet;
  * Password spray: one source address failing against many different users within a sliding window (few attempts per
  * user, so per-user brute force stays quiet). Fires at {@code password_spray.users} distinct users.
  */
-public final class PasswordSprayDetector implements Detector<WindowState> {
+public final class PasswordSprayDetector extends WindowDetector {
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "password_spray";
@@ -22,35 +22,11 @@ public final class PasswordSprayDetector implements Detector<WindowState> {
     private final long cooldownMs;
 
     public PasswordSprayDetector(DetectorParams p) {
+        super(NAME, EntityType.IP);
         this.windowMs = p.minutesMs("password_spray.window_minutes");
         this.users = (int) p.get("password_spray.users");
         this.points = p.get("password_spray.points");
         this.cooldownMs = p.cooldownMs();
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public EntityType entityType() {
-        return EntityType.IP;
-    }
-
-    @Override
-    public String entityOf(ConnectionEvent event) {
-        return Entities.sourceIp(event);
-    }
-
-    @Override
-    public Class<WindowState> stateClass() {
-        return WindowState.class;
-    }
-
-    @Override
-    public WindowState newState() {
-        return WindowState.newBuilder().setWindow(Windows.empty()).setBaseline(Baselines.empty()).build();
     }
 
     /** The rule: failures against at least {@code minUsers} distinct users. */

@@ -10,7 +10,7 @@ import java.util.Optional;
  * Port scan: one source address reaching many distinct destination ports within a sliding window, refused attempts
  * included (a scan mostly meets closed or refused ports). Fires at {@code port_scan.ports} distinct host:port pairs.
  */
-public final class PortScanDetector implements Detector<WindowState> {
+public final class PortScanDetector extends WindowDetector {
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "port_scan";
@@ -21,35 +21,11 @@ public final class PortScanDetector implements Detector<WindowState> {
     private final long cooldownMs;
 
     public PortScanDetector(DetectorParams p) {
+        super(NAME, EntityType.IP);
         this.windowMs = p.minutesMs("port_scan.window_minutes");
         this.ports = (int) p.get("port_scan.ports");
         this.points = p.get("port_scan.points");
         this.cooldownMs = p.cooldownMs();
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public EntityType entityType() {
-        return EntityType.IP;
-    }
-
-    @Override
-    public String entityOf(ConnectionEvent event) {
-        return Entities.sourceIp(event);
-    }
-
-    @Override
-    public Class<WindowState> stateClass() {
-        return WindowState.class;
-    }
-
-    @Override
-    public WindowState newState() {
-        return WindowState.newBuilder().setWindow(Windows.empty()).setBaseline(Baselines.empty()).build();
     }
 
     /** The rule: at least {@code minPorts} distinct destination ports. */

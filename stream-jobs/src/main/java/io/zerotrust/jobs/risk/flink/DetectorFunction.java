@@ -69,10 +69,7 @@ public final class DetectorFunction extends KeyedProcessFunction<String, Connect
 
     @Override
     public void open(OpenContext openContext) {
-        StateTtlConfig ttl = StateTtlConfig.newBuilder(stateTtl)
-                .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                .build();
+        StateTtlConfig ttl = EntityTtl.of(stateTtl);
         states = new ArrayList<>();
         fired = new HashMap<>();
         for (Detector<?> d : detectors) {

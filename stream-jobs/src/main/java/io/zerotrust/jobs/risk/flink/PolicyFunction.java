@@ -16,7 +16,6 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.BroadcastState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
-import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -62,10 +61,7 @@ public final class PolicyFunction extends KeyedBroadcastProcessFunction<String, 
     public void open(OpenContext openContext) {
         ValueStateDescriptor<DecisionState> desc = new ValueStateDescriptor<>("decisions",
                 new AvroTypeInfo<>(DecisionState.class));
-        desc.enableTimeToLive(StateTtlConfig.newBuilder(stateTtl)
-                .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                .build());
+        desc.enableTimeToLive(EntityTtl.of(stateTtl));
         state = getRuntimeContext().getState(desc);
         enforced = getRuntimeContext().getMetricGroup().counter("decisionsEnforce");
         shadow = getRuntimeContext().getMetricGroup().counter("decisionsShadow");

@@ -41,10 +41,7 @@ public final class ScoringFunction extends KeyedProcessFunction<String, Anomaly,
 
     @Override
     public void open(OpenContext openContext) {
-        StateTtlConfig ttl = StateTtlConfig.newBuilder(stateTtl)
-                .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                .build();
+        StateTtlConfig ttl = EntityTtl.of(stateTtl);
         ValueStateDescriptor<RiskState> risk = new ValueStateDescriptor<>("risk", new AvroTypeInfo<>(RiskState.class));
         risk.enableTimeToLive(ttl);
         state = getRuntimeContext().getState(risk);
