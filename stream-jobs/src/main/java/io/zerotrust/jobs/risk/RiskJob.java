@@ -141,7 +141,7 @@ public final class RiskJob {
                 .<Either<DeadLetter, ConnectionEvent>>forBoundedOutOfOrderness(c.outOfOrderness())
                 .withIdleness(c.idleness())
                 .withTimestampAssigner((e, kafkaTime) -> e.isRight() ? e.right().getEventTime() : kafkaTime);
-        SingleOutputStreamOperator<ConnectionEvent> events = decoded(env.fromSource(
+        SingleOutputStreamOperator<ConnectionEvent> events = JobKafka.decoded(env.fromSource(
                 source(c, Topics.CONN_EVENTS, JobKafka.start(c.eventsStart())), watermarks, "conn.events")
                 .uid("source-conn-events"), Topics.CONN_EVENTS, "decode-conn-events");
 
@@ -166,13 +166,13 @@ public final class RiskJob {
         scores.sinkTo(sink(c, Topics.RISK_SCORES, RiskScore::getEntity, DeliveryGuarantee.EXACTLY_ONCE, "scores"))
                 .uid("sink-risk-scores").name("risk.scores");
 
-        SingleOutputStreamOperator<EnforcementDecision> allDecisions = decoded(env.fromSource(
+        SingleOutputStreamOperator<EnforcementDecision> allDecisions = JobKafka.decoded(env.fromSource(
                         source(c, Topics.ENFORCEMENT_DECISIONS, OffsetsInitializer.earliest()),
                         WatermarkStrategy.noWatermarks(), "enforcement.decisions")
                 .uid("source-decisions"), Topics.ENFORCEMENT_DECISIONS, "decode-decisions");
         DataStream<EnforcementDecision> manual = allDecisions
                 .filter(d -> d.getIssuer() == DecisionIssuer.MANUAL).uid("manual-decisions").name("manual decisions");
-        SingleOutputStreamOperator<PolicyRule> ruleStream = decoded(env.fromSource(
+        SingleOutputStreamOperator<PolicyRule> ruleStream = JobKafka.decoded(env.fromSource(
                         source(c, Topics.POLICY_RULES, OffsetsInitializer.earliest()),
                         WatermarkStrategy.noWatermarks(), "policy.rules")
                 .uid("source-policy-rules"), Topics.POLICY_RULES, "decode-policy-rules");
@@ -203,11 +203,6 @@ public final class RiskJob {
     private static <T extends org.apache.avro.specific.SpecificRecord> KafkaSource<Either<DeadLetter, T>> source(
             RiskJobConfig c, Topic<String, T> topic, OffsetsInitializer start) {
         return JobKafka.source(c.kafkaBootstrap(), c.registryUrl(), c.groupId(), topic, start, STAGE);
-    }
-
-    private static <T extends org.apache.avro.specific.SpecificRecord> SingleOutputStreamOperator<T> decoded(
-            DataStream<Either<DeadLetter, T>> in, Topic<String, T> topic, String uid) {
-        return JobKafka.decoded(in, topic, uid);
     }
 
     private static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> sink(
