@@ -20,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -63,6 +64,20 @@ class GatewayITCase {
             }
             return "hello " + ex.getRequestURI().getPath() + " as "
                     + ex.getRequestHeaders().getFirst("X-Authenticated-User");
+        });
+        upstream.createContext("/framing/", ex -> {
+            byte[] bytes = ("framed " + ex.getRequestURI().getPath()).getBytes(StandardCharsets.UTF_8);
+            if ("HEAD".equals(ex.getRequestMethod())) {
+                ex.getResponseHeaders().set("Content-Length", Integer.toString(bytes.length));
+                ex.sendResponseHeaders(200, -1); // a head that announces a body, and no body
+            } else {
+                ex.sendResponseHeaders(200, 0); // chunked
+                for (byte b : bytes) {
+                    ex.getResponseBody().write(b);
+                    ex.getResponseBody().flush(); // one chunk per byte
+                }
+            }
+            ex.close();
         });
         tokens = TestTokens.rsa("https://idp.example");
         tokens.writePublicKey(dir.resolve("idp.pem"));
@@ -283,6 +298,26 @@ class GatewayITCase {
                     new byte[3 * 1024 * 1024]);
             assertThat(r.status()).isEqualTo(413);
             assertThat(r.body()).contains("request_too_large");
+        }
+    }
+
+    @Test
+    void responsesArePassedOnAsTheUpstreamFramedThem() throws Exception {
+        String user = "framing-" + UUID.randomUUID();
+        try (RawHttpClient client = new RawHttpClient(gateway.httpPort())) {
+            RawHttpClient.Response chunked = client.get(HOST, "/framing/chunks", token(user));
+            assertThat(chunked.header("Transfer-Encoding")).isEqualToIgnoringCase("chunked");
+            assertThat(chunked.body()).isEqualTo("framed /framing/chunks");
+            RawHttpClient.Response head = client.head(HOST, "/framing/head", token(user));
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.header("Content-Length")).as("announced, not sent").isEqualTo("20");
+            // the same connection carries on: nothing of the HEAD response was taken for a body
+            assertThat(client.get(HOST, "/p/after-head", token(user)).body())
+                    .isEqualTo("hello /p/after-head as " + user);
+            RawHttpClient.Response last = client.getAndClose(HOST, "/p/last", token(user));
+            assertThat(last.body()).isEqualTo("hello /p/last as " + user);
+            assertThat(last.header("Connection")).as("the client asked to close").isEqualToIgnoringCase("close");
+            assertThat(client.closedByServer(2_000)).isTrue();
         }
     }
 

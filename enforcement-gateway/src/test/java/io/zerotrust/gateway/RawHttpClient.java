@@ -15,6 +15,20 @@ import java.util.Locale;
 final class RawHttpClient implements AutoCloseable {
 
     record Response(int status, String headers, String body) {
+        Response withStatus() {
+            return new Response(Integer.parseInt(headers.substring(9, 12)), headers, body);
+        }
+
+        /** The value of a header (the first with that name, any case), or null. */
+        String header(String name) {
+            for (String line : headers.split("\r\n")) {
+                int colon = line.indexOf(':');
+                if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase(name)) {
+                    return line.substring(colon + 1).trim();
+                }
+            }
+            return null;
+        }
     }
 
     private final Socket socket;
@@ -31,13 +45,30 @@ final class RawHttpClient implements AutoCloseable {
     }
 
     Response get(String host, String path, String token) throws IOException {
-        String req = "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: raw-test\r\n"
-                + (token == null ? "" : "Authorization: Bearer " + token + "\r\n") + "\r\n";
+        send("GET", host, path, token, "");
+        return read();
+    }
+
+    /** A GET that asks for the connection to be closed after the response. */
+    Response getAndClose(String host, String path, String token) throws IOException {
+        send("GET", host, path, token, "Connection: close\r\n");
+        return read();
+    }
+
+    /** A HEAD request: the response's head announces a body that does not follow. */
+    Response head(String host, String path, String token) throws IOException {
+        send("HEAD", host, path, token, "");
+        return new Response(0, readHead(), "").withStatus();
+    }
+
+    private void send(String method, String host, String path, String token, String extraHeaders)
+            throws IOException {
+        String req = method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: raw-test\r\n"
+                + (token == null ? "" : "Authorization: Bearer " + token + "\r\n") + extraHeaders + "\r\n";
         byte[] bytes = req.getBytes(StandardCharsets.US_ASCII);
         out.write(bytes);
         out.flush();
         bytesSent += bytes.length;
-        return read();
     }
 
     /** POSTs {@code body} with its Content-Length, streamed in 64 KiB writes. */
@@ -93,7 +124,45 @@ final class RawHttpClient implements AutoCloseable {
         return responses;
     }
 
+    /** Reads a response; a chunked body is decoded. */
     private Response read() throws IOException {
+        Response head = new Response(0, readHead(), "").withStatus();
+        String te = head.header("Transfer-Encoding");
+        if (te == null || !te.toLowerCase(Locale.ROOT).contains("chunked")) {
+            String length = head.header("Content-Length");
+            byte[] body = in.readNBytes(length == null ? 0 : Integer.parseInt(length));
+            bytesReceived += body.length;
+            return new Response(head.status(), head.headers(), new String(body, StandardCharsets.UTF_8));
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        while (true) {
+            String sizeLine = readLine();
+            int size = Integer.parseInt(sizeLine.split(";")[0].trim(), 16);
+            if (size == 0) {
+                while (!readLine().isEmpty()) {
+                    // trailers
+                }
+                return new Response(head.status(), head.headers(), body.toString(StandardCharsets.UTF_8));
+            }
+            body.write(in.readNBytes(size));
+            bytesReceived += size;
+            readLine();
+        }
+    }
+
+    private String readLine() throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        for (int b; (b = in.read()) != '\n'; ) {
+            if (b < 0) {
+                throw new IOException("connection closed in a chunked body");
+            }
+            line.write(b);
+        }
+        bytesReceived += line.size() + 1;
+        return line.toString(StandardCharsets.US_ASCII).replace("\r", "");
+    }
+
+    private String readHead() throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
         while (matched < 4) {
@@ -104,17 +173,8 @@ final class RawHttpClient implements AutoCloseable {
             head.write(b);
             matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r' ? 1 : 0);
         }
-        String headers = head.toString(StandardCharsets.US_ASCII);
-        int length = 0;
-        for (String line : headers.split("\r\n")) {
-            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                length = Integer.parseInt(line.substring(15).trim());
-            }
-        }
-        byte[] body = in.readNBytes(length);
-        bytesReceived += head.size() + body.length;
-        return new Response(Integer.parseInt(headers.substring(9, 12)), headers,
-                new String(body, StandardCharsets.UTF_8));
+        bytesReceived += head.size();
+        return head.toString(StandardCharsets.US_ASCII);
     }
 
     /** True once the server has closed the connection (a read returns end of stream). */

@@ -1,31 +1,27 @@
 package io.zerotrust.gateway.proxy;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpStatusClass;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 
 /**
- * The upstream side of a client connection: passes each piece of a response to the client connection it is bound
- * to, flushing once per read, and tells it when the upstream closed while a response was owed. Between clients the
- * connection rests in the {@link UpstreamPool}, unbound. Runs on the event loop it was created on, which is its
- * clients' loop.
+ * The upstream side of a client connection: relays the upstream's response bytes to the client connection it is
+ * bound to as they arrive, without decoding them ({@link ResponseFramer} finds where each response ends), flushing
+ * once per read, and tells it when the upstream closed while a response was owed. Between clients the connection
+ * rests in the {@link UpstreamPool}, unbound. Runs on the event loop it was created on, which is its clients' loop.
  */
-final class BackendHandler extends ChannelInboundHandlerAdapter {
+final class BackendHandler extends ChannelInboundHandlerAdapter implements ResponseFramer.Listener {
 
     private final InetSocketAddress upstream;
+    private final ResponseFramer framer = new ResponseFramer(this);
     private Channel frontend;
     private HttpFrontendHandler owner;
     private int awaiting;
     private boolean reusable = true;
-    /** The response being read is an interim one (1xx other than 101): its end does not end the exchange. */
-    private boolean interim;
     private boolean unflushed;
 
     BackendHandler(InetSocketAddress upstream) {
@@ -37,19 +33,21 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         this.owner = owner;
     }
 
-    void requestSent() {
+    /** A request was written (or is about to be); {@code head}: it is a HEAD request, whose response has no body. */
+    void requestSent(boolean head) {
         awaiting++;
+        framer.expectHeadResponse(head);
     }
 
     /** Unbinds from its client and rests in the pool when it can be reused, else closes. */
-    void release(Channel self) {
+    void release(Channel channel) {
         frontend = null;
         owner = null;
-        if (awaiting == 0 && reusable) {
-            self.config().setAutoRead(true);
-            UpstreamPool.release(upstream, self);
+        if (awaiting == 0 && reusable && framer.betweenResponses()) {
+            channel.config().setAutoRead(true);
+            UpstreamPool.release(upstream, channel);
         } else {
-            self.close();
+            channel.close();
         }
     }
 
@@ -61,29 +59,44 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof HttpObject part) || owner == null || awaiting == 0) {
+        if (!(msg instanceof ByteBuf in)) {
             ReferenceCountUtil.release(msg);
-            ctx.close(); // something nobody asked for: this connection is out of step
             return;
         }
-        if (part instanceof HttpResponse response) {
-            int code = response.status().code();
-            interim = response.status().codeClass() == HttpStatusClass.INFORMATIONAL && code != 101;
-            if (!interim) {
-                reusable &= HttpUtil.isKeepAlive(response);
-            }
+        try {
+            framer.feed(ctx.alloc(), in);
+        } catch (ResponseFramer.FramingException e) {
+            reusable = false;
+            ctx.close(); // out of step with the upstream: nothing more from it can be trusted
         }
-        boolean last = part instanceof LastHttpContent && !interim;
-        if (part instanceof LastHttpContent) {
-            interim = false;
+    }
+
+    @Override
+    public boolean expectsResponse() {
+        return awaiting > 0 && owner != null;
+    }
+
+    @Override
+    public void head(ByteBuf raw, int status, boolean close, boolean delimited, boolean bodyless) {
+        boolean interim = status < 200 && status != 101;
+        if (!interim) {
+            reusable &= !close;
         }
+        boolean last = bodyless && !interim;
         if (last) {
             awaiting--;
-            unflushed = false;
-        } else {
-            unflushed = true;
         }
-        owner.onResponse(frontend, part, last);
+        unflushed = !last;
+        owner.onResponseHead(frontend, raw, status, close, delimited, interim, last);
+    }
+
+    @Override
+    public void body(ByteBuf raw, boolean last) {
+        if (last) {
+            awaiting--;
+        }
+        unflushed = !last;
+        owner.onResponse(frontend, raw, last);
     }
 
     @Override
@@ -105,9 +118,12 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (awaiting > 0 && owner != null && frontend.isActive()) {
+        if (framer.closed() && owner != null && awaiting > 0) {
+            body(Unpooled.EMPTY_BUFFER, true); // a body that ends with the connection is complete
+        } else if (awaiting > 0 && owner != null && frontend.isActive()) {
             owner.onUpstreamLost(frontend);
         }
+        framer.discard();
         ctx.fireChannelInactive();
     }
 

@@ -1,7 +1,7 @@
 package io.zerotrust.gateway.proxy;
 
 import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -9,19 +9,13 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -63,9 +57,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private final ProxyContext ctx;
     private ChannelHandlerContext self;
     private Channel backend;
+    private BackendHandler backendHandler;
     private Route backendRoute;
     /** What was forwarded while the backend connection was still being made; null when none is being made. */
-    private List<HttpObject> connecting;
+    private List<ByteBuf> connecting;
+    /** The current request's body is sent chunked (its own chunking was decoded, so it is framed again). */
+    private boolean chunkedBody;
     private boolean clientKeepAlive;
     /** The current request's head was forwarded and its body is still arriving. */
     private boolean requestOpen;
@@ -318,12 +315,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         Channel pooled = UpstreamPool.acquire(route.upstream());
         if (pooled != null) {
             backend = pooled;
-            pooled.pipeline().get(BackendHandler.class).bind(frontend, this);
+            backendHandler = pooled.pipeline().get(BackendHandler.class);
+            backendHandler.bind(frontend, this);
             toBackend(req, last);
             return;
         }
         BackendHandler handler = new BackendHandler(route.upstream());
         handler.bind(frontend, this);
+        backendHandler = handler;
         ChannelFuture connect = new Bootstrap()
                 .group(frontend.eventLoop())
                 .channel(Transport.socketChannel())
@@ -332,12 +331,12 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new HttpClientCodec(), handler);
+                        ch.pipeline().addLast(handler);
                     }
                 })
                 .connect(route.upstream().getHostString(), route.upstream().getPort());
         backend = connect.channel();
-        List<HttpObject> held = new ArrayList<>(2);
+        List<ByteBuf> held = new ArrayList<>(3);
         connecting = held;
         updateReading();
         toBackend(req, last);
@@ -350,8 +349,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
                 held.forEach(ReferenceCountUtil::release);
                 f.channel().close();
             } else if (f.isSuccess()) {
-                handler.requestSent();
-                for (HttpObject o : held) {
+                for (ByteBuf o : held) {
                     backend.write(o, backend.voidPromise());
                 }
                 backend.flush();
@@ -372,21 +370,47 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
      * backend connection, which answers the client through {@link #onUpstreamLost}.
      */
     private void toBackend(HttpObject o, boolean last) {
+        if (o instanceof HttpRequest req) {
+            backendHandler.requestSent(HttpMethod.HEAD.equals(req.method()));
+            chunkedBody = HttpUtil.isTransferEncodingChunked(req);
+            send(RequestEncoding.head(backend.alloc(), req));
+        }
+        if (o instanceof HttpContent content) {
+            ByteBuf data = content.content();
+            if (!chunkedBody) {
+                send(data);
+            } else {
+                if (data.isReadable()) {
+                    send(RequestEncoding.chunkSize(backend.alloc(), data.readableBytes()));
+                    send(data);
+                    send(RequestEncoding.crlf());
+                } else {
+                    data.release();
+                }
+                if (last) {
+                    send(RequestEncoding.lastChunk(backend.alloc(), (LastHttpContent) content));
+                }
+            }
+        }
         if (connecting != null) {
-            connecting.add(o);
             return;
         }
-        if (o instanceof HttpRequest) {
-            backend.pipeline().get(BackendHandler.class).requestSent();
-        }
         if (last) {
-            backend.writeAndFlush(o, backend.voidPromise());
+            backend.flush();
         } else {
-            backend.write(o, backend.voidPromise());
             pendingBackendFlush = true;
         }
         if (!backend.isWritable()) {
             updateReading();
+        }
+    }
+
+    /** Writes bytes to the backend, or holds them while its connection is being made. */
+    private void send(ByteBuf bytes) {
+        if (connecting != null) {
+            connecting.add(bytes);
+        } else {
+            backend.write(bytes, backend.voidPromise());
         }
     }
 
@@ -402,28 +426,40 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     /** Hands the current upstream connection back to the pool (or closes it if it cannot be reused). */
     private void releaseBackend() {
         if (backend != null) {
-            BackendHandler handler = backend.pipeline().get(BackendHandler.class);
-            if (handler != null && backend.isActive() && connecting == null) {
-                handler.release(backend);
+            if (backend.isActive() && connecting == null) {
+                backendHandler.release(backend);
             } else {
                 backend.close(); // still connecting, or already gone
             }
             backend = null;
+            backendHandler = null;
         }
     }
 
     /**
-     * Called by the backend with each piece of the upstream's response; {@code last} ends the response (an interim
-     * 1xx response does not). The head says whether the client connection stays open; the last piece is flushed and,
-     * once written, lets the next request through.
+     * Called by the backend with the head of the upstream's response, as the upstream sent it. The client
+     * connection stays open after the response when the client wants it, the response's end can be told and the
+     * upstream did not say it closes; when it will be closed and the head does not say so, the head is rewritten to
+     * say {@code Connection: close}.
      */
-    void onResponse(Channel frontend, HttpObject part, boolean last) {
-        if (part instanceof HttpResponse response && !(response.status().codeClass()
-                == HttpStatusClass.INFORMATIONAL)) {
-            responseKeepAlive = clientKeepAlive && delimited(response);
-            HttpUtil.setKeepAlive(response, responseKeepAlive);
+    void onResponseHead(Channel frontend, ByteBuf head, int status, boolean upstreamCloses, boolean delimited,
+                        boolean interim, boolean last) {
+        if (!interim) {
+            responseKeepAlive = clientKeepAlive && delimited && !upstreamCloses;
             responseStarted = true;
+            if (!responseKeepAlive && !upstreamCloses) {
+                head = ResponseFramer.withConnectionClose(frontend.alloc(), head);
+            }
         }
+        onResponse(frontend, head, last);
+    }
+
+    /**
+     * Called by the backend with each piece of the upstream's response, framing included; {@code last} ends the
+     * response (an interim 1xx response does not). The last piece is flushed and, once written, lets the next
+     * request through.
+     */
+    void onResponse(Channel frontend, ByteBuf part, boolean last) {
         if (!last) {
             frontend.write(part, frontend.voidPromise());
             if (!frontend.isWritable() && backend != null) {
@@ -442,15 +478,6 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
                 ConnectionState.closeBecause(frontend, "client_closed");
             }
         });
-    }
-
-    /**
-     * True when the end of this response can be told without closing the connection: it has a length, is chunked,
-     * or can have no body.
-     */
-    private static boolean delimited(HttpResponse r) {
-        int code = r.status().code();
-        return HttpUtil.isContentLengthSet(r) || HttpUtil.isTransferEncodingChunked(r) || code == 204 || code == 304;
     }
 
     /** Called by the backend when the upstream closed while a response was owed. */
@@ -488,22 +515,30 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             json.append(",\"message\":\"").append(escape(message)).append('"');
         }
         json.append("}\n");
-        FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                Unpooled.copiedBuffer(json, StandardCharsets.UTF_8));
-        resp.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, resp.content().readableBytes())
-                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        byte[] body = json.toString().getBytes(StandardCharsets.UTF_8);
+        StringBuilder head = new StringBuilder(256).append("HTTP/1.1 ").append(status)
+                .append("\r\nContent-Type: application/json\r\nContent-Length: ").append(body.length)
+                .append("\r\nConnection: close\r\n");
         if (d != null) {
-            resp.headers().set("X-ZT-Decision", d.getDecisionId());
+            head.append("X-ZT-Decision: ").append(headerValue(d.getDecisionId())).append("\r\n");
             if (d.getAction() == Action.STEP_UP) {
-                resp.headers().set(HttpHeaderNames.WWW_AUTHENTICATE,
-                        "Bearer error=\"insufficient_user_authentication\", zt_decision=\"" + d.getDecisionId() + "\"");
+                head.append("WWW-Authenticate: Bearer error=\"insufficient_user_authentication\", zt_decision=\"")
+                        .append(headerValue(d.getDecisionId())).append("\"\r\n");
             }
         }
         if (status == HttpResponseStatus.TOO_MANY_REQUESTS) {
-            resp.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+            head.append("Retry-After: 1\r\n");
         }
-        ch.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+        head.append("\r\n");
+        ByteBuf bytes = ch.alloc().buffer(head.length() + body.length);
+        bytes.writeCharSequence(head, StandardCharsets.ISO_8859_1);
+        bytes.writeBytes(body);
+        ch.writeAndFlush(bytes).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** A decision id as a header value: control characters (which would end the header) become spaces. */
+    private static String headerValue(String s) {
+        return s == null ? "" : s.replaceAll("[\\x00-\\x1f\\x7f]", " ");
     }
 
     private static String escape(String s) {

@@ -9,7 +9,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.ssl.SslContext;
 import io.zerotrust.gateway.routing.Route;
 import java.net.InetSocketAddress;
@@ -48,8 +48,8 @@ public final class ProxyServer implements AutoCloseable {
         ProxyServer server = new ProxyServer(context);
         try {
             server.bind("http.listen", http, ch -> httpTls == null
-                    ? new ChannelHandler[] {new HttpServerCodec(), new HttpFrontendHandler(context)}
-                    : new ChannelHandler[] {httpTls.newHandler(ch.alloc()), new HttpServerCodec(),
+                    ? new ChannelHandler[] {new HttpRequestDecoder(), new HttpFrontendHandler(context)}
+                    : new ChannelHandler[] {httpTls.newHandler(ch.alloc()), new HttpRequestDecoder(),
                         new HttpFrontendHandler(context)},
                     true, context);
             for (TcpListener l : tcp) {

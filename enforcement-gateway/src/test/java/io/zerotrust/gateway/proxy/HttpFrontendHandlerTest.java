@@ -6,7 +6,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.zerotrust.avro.Action;
 import io.zerotrust.avro.ConnectionEvent;
 import io.zerotrust.avro.ConnectionPhase;
@@ -60,7 +60,7 @@ class HttpFrontendHandlerTest {
     }
 
     private String exchange(String request) {
-        EmbeddedChannel ch = new EmbeddedChannel(new ByteCounter(new IdleSweeper(Duration.ofMinutes(5))), new HttpServerCodec(),
+        EmbeddedChannel ch = new EmbeddedChannel(new ByteCounter(new IdleSweeper(Duration.ofMinutes(5))), new HttpRequestDecoder(),
                 new HttpFrontendHandler(context));
         ch.writeInbound(Unpooled.copiedBuffer(request, StandardCharsets.US_ASCII));
         StringBuilder out = new StringBuilder();
