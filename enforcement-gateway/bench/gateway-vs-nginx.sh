@@ -6,7 +6,7 @@
 #
 # Environment:
 #   BENCH_SECONDS=12      length of each measured wrk run (10-15 s recommended; 3 for a quick smoke test)
-#   BENCH_WARMUP=5        warm-up per target before measuring (JIT), seconds
+#   BENCH_WARMUP=10       warm-up per target before each kind of measurement (the JVM compiles the gateway's hot paths meanwhile), seconds
 #   BENCH_CONNS=64        keep-alive connections for the maximum-load run (the half-load run paces its own count)
 #   BENCH_CLOSE_CONNS=32  connections for the new-connection-per-request run
 #   BENCH_THREADS=2       wrk threads
@@ -23,7 +23,7 @@ cd "$ROOT"
 
 SUMMARY_FILE=${1:-/tmp/gateway-vs-nginx.md}
 DUR=${BENCH_SECONDS:-12}
-WARM=${BENCH_WARMUP:-5}
+WARM=${BENCH_WARMUP:-10}
 CONNS=${BENCH_CONNS:-64}
 CLOSE_CONNS=${BENCH_CLOSE_CONNS:-32}
 THREADS=${BENCH_THREADS:-2}
@@ -158,11 +158,11 @@ cpu() {   # cpu LABEL INDEX(1 upstream, 2 proxy, 3 gateway, 4 platform): percent
   awk -v i="$2" '{print $i}' "$WORK/cpu-$1.txt"
 }
 
-warm() {   # warm MODE: each target for BENCH_WARMUP seconds (keep-alive) or 3/5 of it (close); results discarded
+warm() {   # warm MODE: each target for BENCH_WARMUP seconds (keep-alive or Connection: close); results discarded
   local port
   for port in "$UP_PORT" "$PROXY_PORT" "$GW_PORT"; do
     if [ "$1" = close ]; then
-      run_wrk warmup "$port" "$CLOSE_CONNS" $(( WARM * 3 / 5 > 0 ? WARM * 3 / 5 : 1 )) -H 'Connection: close'
+      run_wrk warmup "$port" "$CLOSE_CONNS" $WARM -H 'Connection: close'
     else
       run_wrk warmup "$port" "$CONNS" "$WARM"
     fi
@@ -354,7 +354,7 @@ run_wrk ka-direct "$UP_PORT" "$CONNS" "$DUR"; show ka-direct
 run_wrk ka-nginx "$PROXY_PORT" "$CONNS" "$DUR"; show ka-nginx
 run_wrk ka-gateway "$GW_PORT" "$CONNS" "$DUR"; show ka-gateway
 
-step "warming up each target for new connections ($(( WARM * 3 / 5 > 0 ? WARM * 3 / 5 : 1 )) s with Connection: close)"
+step "warming up each target for new connections ($WARM s with Connection: close)"
 warm close
 
 step "(b) a new connection for every request (Connection: close): $CLOSE_CONNS connections, ${DUR} s each"
@@ -410,7 +410,7 @@ lowrow() {
   say
   say "Measured $(date -u '+%Y-%m-%d %H:%M UTC') with \`enforcement-gateway/bench/gateway-vs-nginx.sh\`" \
       "(wrk runs of ${DUR} s, $THREADS wrk threads; before (a) each target is warmed up for ${WARM} s with keep-alive," \
-      "before (b) for $(( WARM * 3 / 5 > 0 ? WARM * 3 / 5 : 1 )) s with new connections)."
+      "before (b) for $WARM s with new connections)."
   say
   say "**Machine**: $(nproc) CPUs ($CPU_MODEL), $MEM RAM; $JAVA_V; nginx $NGINX_V; $WRK_V." \
       "Load average before: $LOAD_BEFORE; after: $LOAD_AFTER."

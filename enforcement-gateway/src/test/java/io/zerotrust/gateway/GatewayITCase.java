@@ -42,6 +42,8 @@ class GatewayITCase {
 
     private static final String HOST = "api.internal";
     private static HttpServer upstream;
+    /** An upstream that answers every request with a response that cannot be framed safely. */
+    private static java.net.ServerSocket brokenUpstream;
     private static Gateway gateway;
     private static TestTokens tokens;
     private static final java.util.Set<Integer> UPSTREAM_CLIENT_PORTS =
@@ -79,6 +81,22 @@ class GatewayITCase {
             }
             ex.close();
         });
+        brokenUpstream = new java.net.ServerSocket(0, 16, java.net.InetAddress.getLoopbackAddress());
+        Thread broken = new Thread(() -> {
+            while (!brokenUpstream.isClosed()) {
+                try (java.net.Socket s = brokenUpstream.accept()) {
+                    s.getInputStream().read(new byte[4096]);
+                    s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 50\r\n\r\n"
+                            + "hello").getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    Thread.sleep(1_000);
+                } catch (Exception e) {
+                    // closed at the end of the test class
+                }
+            }
+        }, "broken-upstream");
+        broken.setDaemon(true);
+        broken.start();
         tokens = TestTokens.rsa("https://idp.example");
         tokens.writePublicKey(dir.resolve("idp.pem"));
         Path config = dir.resolve("gateway.yaml");
@@ -90,11 +108,12 @@ class GatewayITCase {
                   maxRequestBytes: 2097152
                   routes:
                     - {name: api, host: %s, upstream: "127.0.0.1:%d"}
+                    - {name: broken, host: broken.internal, upstream: "127.0.0.1:%d"}
                 admin: {listen: "127.0.0.1:0", token: "admin-secret"}
                 identity: {jwtIssuers: [{issuer: "https://idp.example", publicKeyFile: idp.pem}]}
                 events: {spillDir: "%s"}
                 """.formatted(platform.kafkaBootstrap(), platform.registryUrl(), HOST,
-                upstream.getAddress().getPort(), dir.resolve("spill")));
+                upstream.getAddress().getPort(), brokenUpstream.getLocalPort(), dir.resolve("spill")));
         gateway = Gateway.start(GatewayConfig.load(config), dir, Clock.systemUTC());
         await().atMost(Duration.ofSeconds(30)).until(() -> gateway.notReady() == null);
     }
@@ -106,6 +125,13 @@ class GatewayITCase {
         }
         if (upstream != null) {
             upstream.stop(0);
+        }
+        if (brokenUpstream != null) {
+            try {
+                brokenUpstream.close();
+            } catch (java.io.IOException e) {
+                // closing anyway
+            }
         }
     }
 
@@ -319,6 +345,21 @@ class GatewayITCase {
             assertThat(last.header("Connection")).as("the client asked to close").isEqualToIgnoringCase("close");
             assertThat(client.closedByServer(2_000)).isTrue();
         }
+    }
+
+    @Test
+    void aResponseThatCannotBeFramedSafelyBecomesA502(TestPlatform platform) throws Exception {
+        String user = "broken-" + UUID.randomUUID();
+        try (RawHttpClient client = new RawHttpClient(gateway.httpPort())) {
+            RawHttpClient.Response r = client.get("broken.internal", "/x", token(user));
+            assertThat(r.status()).isEqualTo(502);
+            assertThat(r.body()).contains("upstream_bad_response").contains("conflicting Content-Length");
+            assertThat(client.closedByServer(2_000)).isTrue();
+        }
+        List<ConsumerRecord<String, ConnectionEvent>> closes = platform.consume(Topics.CONN_EVENTS, 1,
+                Duration.ofSeconds(8), r -> user.equals(r.value().getUser())
+                        && r.value().getPhase() == ConnectionPhase.CLOSE);
+        assertThat(closes.get(0).value().getCloseReason()).isEqualTo("upstream_bad_response");
     }
 
     @Test

@@ -72,4 +72,36 @@ class JwtAuthenticatorTest {
         assertThat(auth.authenticate("Basic YWxpY2U6cHc=").failureReason()).isEqualTo("unsupported_scheme");
         assertThat(auth.authenticate(null)).isEqualTo(Identity.ANONYMOUS);
     }
+
+    @Test
+    void aRememberedTokenIsStillRefusedOnceItExpires(@TempDir Path dir) throws Exception {
+        long[] now = {NOW};
+        Clock moving = new Clock() {
+            @Override
+            public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(now[0]);
+            }
+        };
+        JwtAuthenticator remembering = new JwtAuthenticator(List.of(new JwtAuthenticator.Issuer(rsa.issuer,
+                JwtAuthenticator.readPublicKey(rsa.writePublicKey(dir.resolve("rsa.pem"))), null, "sub",
+                "device_id")), Duration.ofSeconds(30), moving);
+        String token = "Bearer " + rsa.token("carol", "dev-9", NOW + 60_000);
+        Identity first = remembering.authenticate(token);
+        assertThat(first.authenticated()).isTrue();
+        assertThat(remembering.authenticate(token)).as("the second request: remembered").isSameAs(first);
+        now[0] = NOW + 60_000 + 29_000;
+        assertThat(remembering.authenticate(token)).as("past expiry, within the skew").isSameAs(first);
+        now[0] = NOW + 60_000 + 31_000;
+        assertThat(remembering.authenticate(token).failureReason()).isEqualTo("expired");
+    }
 }

@@ -20,8 +20,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Properties;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -50,7 +48,7 @@ public final class EventPublisher implements AutoCloseable {
     private final AvroCodec<ConnectionEvent> events;
     private final AvroCodec<DecisionApplied> acks;
     private final AvroCodec<EnforcementDecision> decisions;
-    private final BlockingQueue<ConnectionEvent> queue;
+    private final EventQueue<ConnectionEvent> queue;
     private final Path spillFile;
     private final Thread sender;
     private final Counter sent;
@@ -84,7 +82,7 @@ public final class EventPublisher implements AutoCloseable {
         this.acks = new AvroCodec<>(DecisionApplied.class, registry, Topics.ENFORCEMENT_ACKS.valueSubject(), true);
         this.decisions = new AvroCodec<>(EnforcementDecision.class, registry,
                 Topics.ENFORCEMENT_DECISIONS.valueSubject(), true);
-        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.queue = new EventQueue<>(capacity);
         Files.createDirectories(spillDir);
         this.spillFile = spillDir.resolve("conn-events.spill");
         if (Files.exists(spillFile)) {
@@ -94,7 +92,7 @@ public final class EventPublisher implements AutoCloseable {
         this.spilled = metrics.counter("gateway_events_total", "outcome", "spilled");
         this.replayed = metrics.counter("gateway_events_total", "outcome", "replayed");
         this.dropped = metrics.counter("gateway_events_total", "outcome", "dropped");
-        metrics.gauge("gateway_event_queue_depth", queue, BlockingQueue::size);
+        metrics.gauge("gateway_event_queue_depth", queue, EventQueue::size);
         metrics.gauge("gateway_event_spill_pending", pendingSpill, AtomicLong::get);
         this.sender = new Thread(this::run, "event-sender");
         this.sender.setDaemon(true);
@@ -135,7 +133,7 @@ public final class EventPublisher implements AutoCloseable {
         long lastReplayTry = 0;
         while (running || !queue.isEmpty()) {
             try {
-                ConnectionEvent e = queue.poll(100, TimeUnit.MILLISECONDS);
+                ConnectionEvent e = queue.poll(100);
                 if (e != null) {
                     send(e);
                 }

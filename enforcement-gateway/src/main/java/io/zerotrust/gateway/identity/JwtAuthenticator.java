@@ -17,6 +17,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jose4j.jwa.AlgorithmConstraints;
 import org.jose4j.jws.AlgorithmIdentifiers;
 import org.jose4j.jwt.JwtClaims;
@@ -32,6 +33,12 @@ import org.jose4j.jwt.consumer.JwtConsumerBuilder;
  * and clock skew, and turns them into an {@link Identity}. A token that fails says why: {@code expired},
  * {@code not_yet_valid}, {@code bad_signature}, {@code unknown_issuer}, {@code bad_audience}, {@code malformed},
  * {@code no_user}. Thread-safe.
+ *
+ * <p>A verified token is remembered (up to {@link #MAX_REMEMBERED} of them) until it expires, so the requests of a
+ * keep-alive connection, or the connections of a client that reuses its token, pay for the signature check once
+ * instead of on every request: an RS256 or ES256 verification costs several times what proxying a request does. Only
+ * successes are remembered; a remembered token is still refused once past its expiry (and skew), through the full
+ * check, which then names the reason.
  */
 public final class JwtAuthenticator {
 
@@ -45,7 +52,15 @@ public final class JwtAuthenticator {
     private static final JwtConsumer UNVERIFIED = new JwtConsumerBuilder().setSkipAllValidators()
             .setDisableRequireSignature().setSkipSignatureVerification().build();
 
+    /** Verified tokens remembered at most; when full, the memory starts over. */
+    static final int MAX_REMEMBERED = 10_000;
+
+    /** A verified token's identity and the times between which it stays valid (skew included). */
+    private record Verified(Identity identity, long fromMs, long untilMs) {
+    }
+
     private final Map<String, Issuer> issuers = new HashMap<>();
+    private final Map<String, Verified> verified = new ConcurrentHashMap<>();
     private final Duration skew;
     private final Clock clock;
 
@@ -72,6 +87,14 @@ public final class JwtAuthenticator {
             return Identity.failed(AuthMethod.JWT, "unsupported_scheme", null, null);
         }
         String token = authorization.substring(7).trim();
+        Verified known = verified.get(token);
+        if (known != null) {
+            long now = clock.millis();
+            if (now >= known.fromMs() && now < known.untilMs()) {
+                return known.identity();
+            }
+            verified.remove(token);
+        }
         JwtClaims unverified;
         try {
             unverified = UNVERIFIED.processToClaims(token);
@@ -107,10 +130,27 @@ public final class JwtAuthenticator {
             if (user == null || user.isBlank()) {
                 return Identity.failed(AuthMethod.JWT, "no_user", null, iss);
             }
-            return new Identity(user, claim(claims, issuer.deviceClaim()), AuthMethod.JWT, AuthResult.SUCCESS, null,
-                    iss);
+            Identity identity = new Identity(user, claim(claims, issuer.deviceClaim()), AuthMethod.JWT,
+                    AuthResult.SUCCESS, null, iss);
+            remember(token, identity, claims);
+            return identity;
         } catch (InvalidJwtException e) {
             return Identity.failed(AuthMethod.JWT, reason(e), claimedUser, iss);
+        }
+    }
+
+    private void remember(String token, Identity identity, JwtClaims claims) {
+        try {
+            NumericDate exp = claims.getExpirationTime();
+            NumericDate nbf = claims.getNotBefore();
+            long skewMs = skew.toMillis();
+            if (verified.size() >= MAX_REMEMBERED) {
+                verified.clear();
+            }
+            verified.put(token, new Verified(identity, nbf == null ? Long.MIN_VALUE : nbf.getValueInMillis() - skewMs,
+                    exp.getValueInMillis() + skewMs));
+        } catch (MalformedClaimException | RuntimeException e) {
+            // not remembered: the next request verifies it again
         }
     }
 

@@ -67,6 +67,10 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Respo
             framer.feed(ctx.alloc(), in);
         } catch (ResponseFramer.FramingException e) {
             reusable = false;
+            if (awaiting > 0 && owner != null && frontend.isActive()) {
+                awaiting = 0;
+                owner.onUpstreamLost(frontend, "upstream_bad_response", e.getMessage());
+            }
             ctx.close(); // out of step with the upstream: nothing more from it can be trusted
         }
     }
@@ -121,7 +125,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Respo
         if (framer.closed() && owner != null && awaiting > 0) {
             body(Unpooled.EMPTY_BUFFER, true); // a body that ends with the connection is complete
         } else if (awaiting > 0 && owner != null && frontend.isActive()) {
-            owner.onUpstreamLost(frontend);
+            owner.onUpstreamLost(frontend, "upstream_closed", "the upstream service closed the connection");
         }
         framer.discard();
         ctx.fireChannelInactive();

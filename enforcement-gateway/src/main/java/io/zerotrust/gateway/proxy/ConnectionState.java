@@ -38,12 +38,17 @@ public final class ConnectionState {
     String closeReason;
     /** The {@link IdleSweeper}'s clock at the connection's last read or write. */
     long lastActiveNanos;
+    private final String ipKey;
+    private Identity keyedIdentity;
+    private String userKey;
+    private String deviceKey;
 
     ConnectionState(Channel channel, long nowMs) {
         this.openedAtMs = nowMs;
         InetSocketAddress remote = channel.remoteAddress() instanceof InetSocketAddress r ? r : null;
         this.srcIp = remote == null ? "0.0.0.0" : remote.getAddress().getHostAddress();
         this.srcPort = remote == null ? 0 : remote.getPort();
+        this.ipKey = "ip:" + srcIp;
         InetSocketAddress local = channel.localAddress() instanceof InetSocketAddress l ? l : null;
         this.localPort = local == null ? 0 : local.getPort();
     }
@@ -83,15 +88,26 @@ public final class ConnectionState {
                 .build();
     }
 
+    /** The decision-cache key of the connection's user, or null; recomputed only when the identity changes. */
     String userKey() {
-        return identity.user() == null ? null : "user:" + identity.user();
+        keys();
+        return userKey;
     }
 
     String deviceKey() {
-        return identity.deviceId() == null ? null : "device:" + identity.deviceId();
+        keys();
+        return deviceKey;
     }
 
     String ipKey() {
-        return "ip:" + srcIp;
+        return ipKey;
+    }
+
+    private void keys() {
+        if (keyedIdentity != identity) {
+            keyedIdentity = identity;
+            userKey = identity.user() == null ? null : "user:" + identity.user();
+            deviceKey = identity.deviceId() == null ? null : "device:" + identity.deviceId();
+        }
     }
 }

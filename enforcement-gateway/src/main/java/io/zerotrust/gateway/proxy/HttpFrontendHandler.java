@@ -282,13 +282,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private EnforcementDecision shadowDecision(ConnectionState s, long now) {
-        for (String key : new String[] {s.userKey(), s.deviceKey(), s.ipKey()}) {
-            EnforcementDecision d = ctx.decisions().shadowFor(key, now);
-            if (d != null) {
-                return d;
-            }
+        EnforcementDecision d = ctx.decisions().shadowFor(s.userKey(), now);
+        if (d == null) {
+            d = ctx.decisions().shadowFor(s.deviceKey(), now);
         }
-        return null;
+        return d != null ? d : ctx.decisions().shadowFor(s.ipKey(), now);
     }
 
     private void forward(ChannelHandlerContext c, Route route, HttpRequest req) {
@@ -480,15 +478,20 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         });
     }
 
-    /** Called by the backend when the upstream closed while a response was owed. */
-    void onUpstreamLost(Channel frontend) {
+    /**
+     * Called by the backend when the upstream closed while a response was owed ({@code upstream_closed}), or sent
+     * bytes that are not a valid response ({@code upstream_bad_response}).
+     */
+    void onUpstreamLost(Channel frontend, String reason, String message) {
+        if (!"upstream_closed".equals(reason) && backendRoute != null) {
+            ctx.metrics().counter("gateway_upstream_errors_total", "route", backendRoute.name()).increment();
+        }
         if (responseStarted) {
-            ConnectionState.closeBecause(frontend, "upstream_closed"); // too late for an error response
+            ConnectionState.closeBecause(frontend, reason); // too late for an error response
             return;
         }
-        ConnectionState.of(frontend).closeReason = "upstream_closed";
-        respondAndClose(frontend, HttpResponseStatus.BAD_GATEWAY, "upstream_closed",
-                "the upstream service closed the connection", null);
+        ConnectionState.of(frontend).closeReason = reason;
+        respondAndClose(frontend, HttpResponseStatus.BAD_GATEWAY, reason, message, null);
     }
 
     private void reject(ChannelHandlerContext c, ConnectionState s, HttpRequest req, HttpResponseStatus status,

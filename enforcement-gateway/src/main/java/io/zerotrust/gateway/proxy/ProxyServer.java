@@ -6,13 +6,17 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.ssl.SslContext;
 import io.zerotrust.gateway.routing.Route;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,9 +35,12 @@ public final class ProxyServer implements AutoCloseable {
     public record TcpListener(String configKey, InetSocketAddress listen, Route route) {
     }
 
-    private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, Transport.ioHandlers());
+    /** NIO only: the loop that accepts and hands connections to the workers. */
+    private final EventLoopGroup boss = Transport.EPOLL ? null
+            : new MultiThreadIoEventLoopGroup(1, Transport.ioHandlers());
     private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(Transport.ioHandlers());
-    private final Map<String, Channel> listeners = new LinkedHashMap<>();
+    /** Each listener's sockets, by configuration key: one per event loop with epoll, one with NIO. */
+    private final Map<String, List<Channel>> listeners = new LinkedHashMap<>();
     private final IdleSweeper idle;
     private final Counter accepted;
 
@@ -67,28 +74,64 @@ public final class ProxyServer implements AutoCloseable {
      * Binds one listener. {@code autoRead}: whether Netty reads whenever data arrives (HTTP, which pauses reading
      * itself while a request waits) or only when the handler asks (TCP relays, so each side pushes back on the
      * other).
+     *
+     * <p>With epoll every event loop accepts on its own socket bound to the same address ({@code SO_REUSEPORT}; the
+     * kernel spreads new connections over them), and serves what it accepted: no acceptor thread hands each
+     * connection to another thread, which cost a thread wake-up per connection. With NIO one acceptor loop hands
+     * connections to the workers.
      */
     private void bind(String key, InetSocketAddress address, Function<SocketChannel, ChannelHandler[]> handlers,
                       boolean autoRead, ProxyContext context) {
-        ServerBootstrap b = new ServerBootstrap()
-                .group(boss, workers)
-                .channel(Transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.AUTO_READ, autoRead)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        accepted.increment();
-                        ch.pipeline().addLast(new ByteCounter(idle));
-                        ch.pipeline().addLast(handlers.apply(ch));
-                    }
-                });
-        try {
-            listeners.put(key, b.bind(address.getHostString(), address.getPort()).sync().channel());
-        } catch (Exception e) {
+        ChannelInitializer<SocketChannel> init = new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                accepted.increment();
+                ch.pipeline().addLast(new ByteCounter(idle));
+                ch.pipeline().addLast(handlers.apply(ch));
+            }
+        };
+        List<Channel> bound = new ArrayList<>();
+        listeners.put(key, bound);
+        int port = address.getPort();
+        List<EventLoopGroup> acceptors = new ArrayList<>();
+        if (Transport.EPOLL) {
+            workers.forEach(loop -> acceptors.add((EventLoop) loop));
+        } else {
+            acceptors.add(boss);
+        }
+        if (Transport.EPOLL && port != 0) {
+            refuseIfTaken(key, address); // SO_REUSEPORT would otherwise share the port with another gateway
+        }
+        for (EventLoopGroup acceptor : acceptors) {
+            ServerBootstrap b = new ServerBootstrap()
+                    .group(acceptor, Transport.EPOLL ? acceptor : workers)
+                    .channel(Transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childOption(ChannelOption.AUTO_READ, autoRead)
+                    .childHandler(init);
+            if (Transport.EPOLL) {
+                b.option(EpollChannelOption.SO_REUSEPORT, true); // TCP_NODELAY is epoll's default for children
+            } else {
+                b.childOption(ChannelOption.TCP_NODELAY, true);
+            }
+            try {
+                Channel ch = b.bind(address.getHostString(), port).sync().channel();
+                bound.add(ch);
+                port = ((InetSocketAddress) ch.localAddress()).getPort(); // port 0: the others take the same one
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot listen on " + address.getHostString() + ":" + port
+                        + " (" + key + "): " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static void refuseIfTaken(String key, InetSocketAddress address) {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(address.getHostString(), address.getPort()));
+        } catch (IOException e) {
             throw new IllegalStateException("cannot listen on " + address.getHostString() + ":" + address.getPort()
-                    + " (" + key + "): " + e.getMessage(), e);
+                    + " (" + key + "): " + e.getMessage() + " (is another process, or another gateway, on it?)", e);
         }
     }
 
@@ -99,18 +142,19 @@ public final class ProxyServer implements AutoCloseable {
 
     /** The port a listener is bound to, by its configuration key ({@code http.listen}, {@code tcp[0].listen}). */
     public int port(String key) {
-        Channel ch = listeners.get(key);
-        if (ch == null) {
+        List<Channel> channels = listeners.get(key);
+        if (channels == null || channels.isEmpty()) {
             throw new IllegalArgumentException("no listener " + key + "; listeners: " + listeners.keySet());
         }
-        return ((InetSocketAddress) ch.localAddress()).getPort();
+        return ((InetSocketAddress) channels.get(0).localAddress()).getPort();
     }
 
     @Override
     public void close() {
-        List<Channel> all = new ArrayList<>(listeners.values());
-        all.forEach(ch -> ch.close().syncUninterruptibly());
-        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        listeners.values().forEach(channels -> channels.forEach(ch -> ch.close().syncUninterruptibly()));
+        if (boss != null) {
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }
