@@ -36,7 +36,8 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /** NIO only: the loop that accepts and hands connections to the workers. */
-    private final EventLoopGroup boss = Transport.EPOLL ? null
+    private static final boolean PER_LOOP = Transport.EPOLL && !Boolean.getBoolean("zt.gateway.singleAcceptor");
+    private final EventLoopGroup boss = PER_LOOP ? null
             : new MultiThreadIoEventLoopGroup(1, Transport.ioHandlers());
     private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(Transport.ioHandlers());
     /** Each listener's sockets, by configuration key: one per event loop with epoll, one with NIO. */
@@ -94,22 +95,22 @@ public final class ProxyServer implements AutoCloseable {
         listeners.put(key, bound);
         int port = address.getPort();
         List<EventLoopGroup> acceptors = new ArrayList<>();
-        if (Transport.EPOLL) {
+        if (PER_LOOP) {
             workers.forEach(loop -> acceptors.add((EventLoop) loop));
         } else {
             acceptors.add(boss);
         }
-        if (Transport.EPOLL && port != 0) {
+        if (PER_LOOP && port != 0) {
             refuseIfTaken(key, address); // SO_REUSEPORT would otherwise share the port with another gateway
         }
         for (EventLoopGroup acceptor : acceptors) {
             ServerBootstrap b = new ServerBootstrap()
-                    .group(acceptor, Transport.EPOLL ? acceptor : workers)
+                    .group(acceptor, PER_LOOP ? acceptor : workers)
                     .channel(Transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.AUTO_READ, autoRead)
                     .childHandler(init);
-            if (Transport.EPOLL) {
+            if (PER_LOOP) {
                 b.option(EpollChannelOption.SO_REUSEPORT, true); // TCP_NODELAY is epoll's default for children
             } else {
                 b.childOption(ChannelOption.TCP_NODELAY, true);
