@@ -134,10 +134,9 @@ public final class AnalyticsJob {
         SingleOutputStreamOperator<DecisionApplied> acks = decoded(env, s, Topics.ENFORCEMENT_ACKS, "acks");
 
         DataStream<TableRow> rollups = events
-                .flatMap((FlatMapFunction<ConnectionEvent, Rollups.Point>) (e, out) -> Rollups.points(e)
-                        .forEach(out::collect))
-                .returns(Rollups.Point.class).uid("rollup-points").name("rollup points")
-                .keyBy(Rollups.Point::groupKey)
+                .transform("rollup pre-aggregation", TypeInformation.of(Rollups.Partial.class), new Rollups.Combiner())
+                .uid("rollup-combine")
+                .keyBy(Rollups.Partial::groupKey)
                 .window(TumblingEventTimeWindows.of(Duration.ofMinutes(1)))
                 .allowedLateness(Duration.ofMillis(s.number(LATENESS)))
                 .aggregate(new Rollups.Count(), new Rollups.ToRow())

@@ -1,16 +1,11 @@
 package io.zerotrust.jobs.analytics;
 
 import com.clickhouse.client.api.Client;
-import com.clickhouse.client.api.insert.InsertResponse;
-import com.clickhouse.data.ClickHouseFormat;
 import io.zerotrust.clickhouse.Migrations;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
@@ -22,7 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes {@link TableRow}s to ClickHouse through client-v2 as JSONEachRow, one insert per table per batch. A batch
+ * Writes {@link TableRow}s to ClickHouse through client-v2, one insert per table per batch, in the rows' own format
+ * (RowBinary for connection events and rollups, JSONEachRow for the rest). A batch
  * goes out when it reaches {@code batchRows} rows, when {@code batchInterval} has passed since its first row, and on
  * every checkpoint (Flink calls {@link SinkWriter#flush} before it), so what a checkpoint acknowledges is in
  * ClickHouse. While ClickHouse does not answer, an insert is retried with backoff (100 ms doubling to 5 s) for as
@@ -30,7 +26,10 @@ import org.slf4j.LoggerFactory;
  * written twice (a retry whose first attempt did land, a restart from a checkpoint) is harmless: the tables are
  * ReplacingMergeTrees keyed by the rows' own ids.
  *
- * <p>Each writer applies the schema migrations at start (idempotent). Metrics: {@code rowsWritten},
+ * <p>Each writer applies the schema migrations at start (idempotent), then checks that the tables it writes in
+ * RowBinary have exactly the columns it writes, in order ({@link #BINARY_TABLES}): RowBinary carries no column names,
+ * so a table that differs would otherwise take misplaced values or refuse every insert ({@link Inserts}). Metrics:
+ * {@code rowsWritten},
  * {@code batchesWritten}, {@code insertRetries}, {@code batchRows} and {@code insertLatencyMs} histograms.
  */
 public final class ClickHouseSink implements Sink<TableRow> {
@@ -64,8 +63,7 @@ public final class ClickHouseSink implements Sink<TableRow> {
     private final class Writer implements SinkWriter<TableRow> {
         private final Client client;
         private final ProcessingTimeService time;
-        private final Map<String, StringBuilder> pending = new LinkedHashMap<>();
-        private final Map<String, Integer> pendingRows = new LinkedHashMap<>();
+        private final Map<String, Inserts.Batch> pending = new LinkedHashMap<>();
         private int rows;
         private long firstRowAt = -1;
         private final Counter written;
@@ -84,12 +82,12 @@ public final class ClickHouseSink implements Sink<TableRow> {
             this.latency = context.metricGroup().histogram("insertLatencyMs",
                     new DescriptiveStatisticsHistogram(500));
             retrying(() -> Migrations.apply(client, database), "applying the schema migrations");
+            Inserts.checkBinaryTables(client, database);
         }
 
         @Override
         public void write(TableRow row, Context context) throws IOException, InterruptedException {
-            pending.computeIfAbsent(row.table, t -> new StringBuilder()).append(row.json).append('\n');
-            pendingRows.merge(row.table, 1, Integer::sum);
+            pending.computeIfAbsent(row.table, t -> new Inserts.Batch()).add(row);
             rows++;
             if (firstRowAt < 0) {
                 firstRowAt = time.getCurrentProcessingTime();
@@ -114,27 +112,23 @@ public final class ClickHouseSink implements Sink<TableRow> {
             if (rows == 0) {
                 return;
             }
-            for (Map.Entry<String, StringBuilder> e : pending.entrySet()) {
-                if (e.getValue().isEmpty()) {
+            for (Map.Entry<String, Inserts.Batch> e : pending.entrySet()) {
+                Inserts.Batch batch = e.getValue();
+                if (batch.rows == 0) {
                     continue;
                 }
-                byte[] body = e.getValue().toString().getBytes(StandardCharsets.UTF_8);
                 String table = database + "." + e.getKey();
-                int n = pendingRows.getOrDefault(e.getKey(), 0);
                 long start = System.nanoTime();
                 retrying(() -> {
-                    try (InsertResponse r = client.insert(table, new ByteArrayInputStream(body),
-                            ClickHouseFormat.JSONEachRow).get(60, TimeUnit.SECONDS)) {
-                        return r;
-                    }
-                }, "inserting " + n + " rows into " + table);
+                    Inserts.insert(client, table, batch);
+                    return null;
+                }, "inserting " + batch.rows + " rows into " + table);
                 latency.update((System.nanoTime() - start) / 1_000_000);
-                batchSize.update(n);
+                batchSize.update(batch.rows);
                 batches.inc();
-                written.inc(n);
-                e.getValue().setLength(0);
+                written.inc(batch.rows);
+                batch.clear();
             }
-            pendingRows.clear();
             rows = 0;
             firstRowAt = -1;
         }

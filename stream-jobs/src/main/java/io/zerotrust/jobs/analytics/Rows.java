@@ -4,18 +4,26 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.zerotrust.avro.Anomaly;
+import io.zerotrust.avro.AppliedDecisionRef;
+import io.zerotrust.avro.AuthInfo;
 import io.zerotrust.avro.ConnectionEvent;
 import io.zerotrust.avro.Contribution;
 import io.zerotrust.avro.DecisionApplied;
 import io.zerotrust.avro.DecisionReason;
+import io.zerotrust.avro.DestinationEndpoint;
 import io.zerotrust.avro.EnforcementDecision;
+import io.zerotrust.avro.HttpInfo;
 import io.zerotrust.avro.RiskScore;
+import io.zerotrust.avro.SourceEndpoint;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The contracts as rows of the analytics tables (clickhouse-schema V001), one JSONEachRow line each. Every column is
- * written, nulls as empty strings or zeros where the column is not Nullable: ClickHouse 18.16 fills omitted columns
- * with zeros, not their defaults, so nothing is left to it.
+ * The contracts as rows of the analytics tables (clickhouse-schema V001): connection events, the one table written per
+ * event, in RowBinary ({@link RowBinary}); the others, a few rows per detection, as one JSONEachRow line each. Every
+ * column is written, nulls as empty strings or zeros where the column is not Nullable: ClickHouse 18.16 fills omitted
+ * JSON columns with zeros, not their defaults, so nothing is left to it.
  */
 public final class Rows {
 
@@ -43,43 +51,70 @@ public final class Rows {
         }
     }
 
+    /**
+     * The insertable columns of conn_events (MATERIALIZED ones left out) in table order, as {@link #event} writes
+     * them; the sink compares them with the server's table at start.
+     */
+    public static final List<String> EVENT_COLUMNS = List.of("event_id String", "event_time DateTime",
+            "event_time_ms UInt64", "origin String", "gateway_id String", "connection_id String",
+            "phase Enum8('OPEN' = 1, 'CLOSE' = 2, 'REJECT' = 3)", "user String", "device_id String",
+            "auth_method String", "auth_outcome String", "auth_failure_reason String", "src_ip String",
+            "src_port UInt16", "src_country String", "dst_service String", "dst_host String", "dst_ip String",
+            "dst_port UInt16", "protocol String", "http_method String", "http_path String", "http_status UInt16",
+            "user_agent String", "bytes_in UInt64", "bytes_out UInt64", "duration_ms UInt64",
+            "request_count UInt32", "close_reason String", "reject_reason String", "decision_id String",
+            "decision_action String", "decision_mode String", "attr_keys Array(String)", "attr_values Array(String)");
+
+    /** A connection event as a RowBinary row of conn_events (see {@link #EVENT_COLUMNS}). */
     public static TableRow event(ConnectionEvent e) {
-        ObjectNode o = JSON.createObjectNode();
-        o.put("event_id", e.getEventId());
-        o.put("event_time", seconds(e.getEventTime()));
-        o.put("event_time_ms", e.getEventTime());
-        o.put("origin", s(e.getOrigin()));
-        o.put("gateway_id", s(e.getGatewayId()));
-        o.put("connection_id", s(e.getConnectionId()));
-        o.put("phase", e.getPhase().name());
-        o.put("user", s(e.getUser()));
-        o.put("device_id", s(e.getDeviceId()));
-        o.put("auth_method", e.getAuth() == null ? "" : e.getAuth().getMethod().name());
-        o.put("auth_outcome", e.getAuth() == null ? "" : e.getAuth().getOutcome().name());
-        o.put("auth_failure_reason", e.getAuth() == null ? "" : s(e.getAuth().getFailureReason()));
-        o.put("src_ip", e.getSrc() == null ? "" : s(e.getSrc().getIp()));
-        o.put("src_port", e.getSrc() == null ? 0 : e.getSrc().getPort());
-        o.put("src_country", e.getSrc() == null ? "" : s(e.getSrc().getCountry()));
-        o.put("dst_service", e.getDst() == null ? "" : s(e.getDst().getService()));
-        o.put("dst_host", e.getDst() == null ? "" : s(e.getDst().getHost()));
-        o.put("dst_ip", e.getDst() == null ? "" : s(e.getDst().getIp()));
-        o.put("dst_port", e.getDst() == null ? 0 : e.getDst().getPort());
-        o.put("protocol", s(e.getProtocol()));
-        o.put("http_method", e.getHttp() == null ? "" : s(e.getHttp().getMethod()));
-        o.put("http_path", e.getHttp() == null ? "" : s(e.getHttp().getPath()));
-        o.put("http_status", e.getHttp() == null || e.getHttp().getStatus() == null ? 0 : e.getHttp().getStatus());
-        o.put("user_agent", e.getHttp() == null ? "" : s(e.getHttp().getUserAgent()));
-        o.put("bytes_in", e.getBytesIn());
-        o.put("bytes_out", e.getBytesOut());
-        o.put("duration_ms", e.getDurationMs());
-        o.put("request_count", e.getRequestCount());
-        o.put("close_reason", s(e.getCloseReason()));
-        o.put("reject_reason", s(e.getRejectReason()));
-        o.put("decision_id", e.getDecision() == null ? "" : e.getDecision().getDecisionId());
-        o.put("decision_action", e.getDecision() == null ? "" : e.getDecision().getAction().name());
-        o.put("decision_mode", e.getDecision() == null ? "" : e.getDecision().getMode().name());
-        attributes(o, e.getAttributes());
-        return new TableRow("conn_events", o.toString());
+        RowBinary w = RowBinary.row();
+        w.string(e.getEventId())
+                .dateTime(seconds(e.getEventTime()))
+                .uint64(e.getEventTime())
+                .string(s(e.getOrigin()))
+                .string(s(e.getGatewayId()))
+                .string(s(e.getConnectionId()))
+                .uint8(e.getPhase().ordinal() + 1) // Enum8 values 1, 2, 3 in the schema's symbol order
+                .string(e.getUser())
+                .string(e.getDeviceId());
+        AuthInfo auth = e.getAuth();
+        w.string(auth == null ? "" : auth.getMethod().name())
+                .string(auth == null ? "" : auth.getOutcome().name())
+                .string(auth == null ? "" : auth.getFailureReason());
+        SourceEndpoint src = e.getSrc();
+        w.string(src == null ? "" : src.getIp())
+                .uint16(src == null ? 0 : src.getPort())
+                .string(src == null ? "" : src.getCountry());
+        DestinationEndpoint dst = e.getDst();
+        w.string(dst == null ? "" : dst.getService())
+                .string(dst == null ? "" : dst.getHost())
+                .string(dst == null ? "" : dst.getIp())
+                .uint16(dst == null ? 0 : dst.getPort())
+                .string(s(e.getProtocol()));
+        HttpInfo http = e.getHttp();
+        w.string(http == null ? "" : http.getMethod())
+                .string(http == null ? "" : http.getPath())
+                .uint16(http == null || http.getStatus() == null ? 0 : http.getStatus())
+                .string(http == null ? "" : http.getUserAgent())
+                .uint64(e.getBytesIn())
+                .uint64(e.getBytesOut())
+                .uint64(e.getDurationMs())
+                .uint32(e.getRequestCount())
+                .string(e.getCloseReason())
+                .string(e.getRejectReason());
+        AppliedDecisionRef d = e.getDecision();
+        w.string(d == null ? "" : d.getDecisionId())
+                .string(d == null ? "" : d.getAction().name())
+                .string(d == null ? "" : d.getMode().name());
+        Map<String, String> attrs = e.getAttributes() == null ? Map.of() : e.getAttributes();
+        List<String> keys = new ArrayList<>(attrs.size());
+        List<String> values = new ArrayList<>(attrs.size());
+        attrs.forEach((k, v) -> {
+            keys.add(k);
+            values.add(s(v));
+        });
+        w.strings(keys).strings(values);
+        return TableRow.binary("conn_events", w.toBytes());
     }
 
     public static TableRow score(RiskScore r) {
