@@ -57,7 +57,7 @@ public final class AnalyticsJob {
             .key(GROUP_ID, "zt-analytics-sink", "consumer group of the job's sources")
             .key(START, "committed", "where a job without a checkpoint starts reading: committed (else the "
                     + "beginning), earliest, latest, or an epoch-millisecond timestamp")
-            .key(BATCH_ROWS, "20000", "rows per ClickHouse insert at most")
+            .key(BATCH_ROWS, "100000", "rows per ClickHouse insert at most")
             .key(BATCH_INTERVAL, "1000", "longest a row waits for its batch, in ms")
             .key(CHECKPOINT_INTERVAL, "5000", "checkpoint interval in ms (every checkpoint flushes the batches)")
             .key(OUT_OF_ORDERNESS, "5000", "event-time disorder allowed before a rollup minute closes, in ms")
@@ -116,6 +116,10 @@ public final class AnalyticsJob {
 
     public static void build(StreamExecutionEnvironment env, JobSettings s) {
         env.setParallelism((int) s.number(PARALLELISM));
+        // Chained operators pass records without a deep copy each: a third of the reading thread went to copying
+        // every event for each operator it feeds. Safe because no operator of this job changes a record it was given
+        // or keeps it after the call returns (they read it into rows, partial counts or dead letters).
+        env.getConfig().enableObjectReuse();
         env.enableCheckpointing(s.number(CHECKPOINT_INTERVAL), CheckpointingMode.EXACTLY_ONCE);
         JobSettings.checkpointsIn(env, s.get(CHECKPOINT_DIR));
         TypeInformation<TableRow> rowType = TypeInformation.of(TableRow.class);

@@ -61,6 +61,8 @@ public final class Rollups {
         public long bytesOut;
         public long events;
         public HashSet<String> destinations = new HashSet<>();
+        /** The destination added last (most events of a group repeat it): spares hashing it again. */
+        private transient String lastDestination;
 
         public Partial() {
         }
@@ -83,8 +85,9 @@ public final class Rollups {
                 bytesOut += e.getBytesOut();
             }
             events++;
-            if (destination != null) {
+            if (destination != null && !destination.equals(lastDestination)) {
                 destinations.add(destination);
+                lastDestination = destination;
             }
         }
     }
@@ -97,31 +100,53 @@ public final class Rollups {
 
     /** The events of one minute, per group, as partials (what a {@link Combiner} does, without Flink). */
     static List<Partial> partials(Iterable<ConnectionEvent> events) {
-        Map<String, Partial> groups = new HashMap<>();
+        Minute minute = new Minute();
         for (ConnectionEvent e : events) {
-            addTo(groups, e);
+            minute.add(e);
         }
-        return new ArrayList<>(groups.values());
+        List<Partial> out = new ArrayList<>();
+        minute.forEach(out::add);
+        return out;
     }
 
-    private static int addTo(Map<String, Partial> groups, ConnectionEvent e) {
-        String[] keys = keys(e);
-        String destination = Entities.destination(e);
-        int created = 0;
-        for (int i = 0; i < DIMENSIONS.length; i++) {
-            if (keys[i] == null || keys[i].isEmpty()) {
-                continue;
+    /** The partials of one minute, one map per dimension (no key strings built per event). */
+    static final class Minute {
+        @SuppressWarnings("unchecked")
+        private final Map<String, Partial>[] groups = new Map[DIMENSIONS.length];
+        int size;
+
+        Minute() {
+            for (int i = 0; i < groups.length; i++) {
+                groups[i] = new HashMap<>();
             }
-            String dimension = DIMENSIONS[i];
-            Partial p = groups.get(dimension + "|" + keys[i]);
-            if (p == null) {
-                p = new Partial(dimension, keys[i]);
-                groups.put(p.groupKey(), p);
-                created++;
-            }
-            p.add(e, destination);
         }
-        return created;
+
+        /** Counts an event in each of its groups; returns how many groups it created. */
+        int add(ConnectionEvent e) {
+            String[] keys = keys(e);
+            String destination = Entities.destination(e);
+            int created = 0;
+            for (int i = 0; i < DIMENSIONS.length; i++) {
+                if (keys[i] == null || keys[i].isEmpty()) {
+                    continue;
+                }
+                Partial p = groups[i].get(keys[i]);
+                if (p == null) {
+                    p = new Partial(DIMENSIONS[i], keys[i]);
+                    groups[i].put(keys[i], p);
+                    created++;
+                }
+                p.add(e, destination);
+            }
+            size += created;
+            return created;
+        }
+
+        void forEach(java.util.function.Consumer<Partial> action) {
+            for (Map<String, Partial> g : groups) {
+                g.values().forEach(action);
+            }
+        }
     }
 
     /**
@@ -134,7 +159,7 @@ public final class Rollups {
             implements OneInputStreamOperator<ConnectionEvent, Partial> {
         private static final long serialVersionUID = 1L;
 
-        private transient TreeMap<Long, Map<String, Partial>> minutes;
+        private transient TreeMap<Long, Minute> minutes;
         private transient int pending;
 
         @Override
@@ -146,7 +171,7 @@ public final class Rollups {
         @Override
         public void processElement(StreamRecord<ConnectionEvent> record) {
             long minute = Math.floorDiv(record.getTimestamp(), 60_000L) * 60_000L;
-            pending += addTo(minutes.computeIfAbsent(minute, m -> new HashMap<>()), record.getValue());
+            pending += minutes.computeIfAbsent(minute, m -> new Minute()).add(record.getValue());
             if (pending >= MAX_PENDING_GROUPS) {
                 sendUpTo(Long.MAX_VALUE);
             }
@@ -173,16 +198,15 @@ public final class Rollups {
 
         /** Sends the partials of every minute starting at or before {@code lastMinute}. */
         private void sendUpTo(long lastMinute) {
-            Iterator<Map.Entry<Long, Map<String, Partial>>> it = minutes.entrySet().iterator();
+            Iterator<Map.Entry<Long, Minute>> it = minutes.entrySet().iterator();
             while (it.hasNext()) {
-                Map.Entry<Long, Map<String, Partial>> m = it.next();
+                Map.Entry<Long, Minute> m = it.next();
                 if (m.getKey() > lastMinute) {
                     break;
                 }
-                for (Partial p : m.getValue().values()) {
-                    output.collect(new StreamRecord<>(p, m.getKey()));
-                }
-                pending -= m.getValue().size();
+                long timestamp = m.getKey();
+                m.getValue().forEach(p -> output.collect(new StreamRecord<>(p, timestamp)));
+                pending -= m.getValue().size;
                 it.remove();
             }
         }
