@@ -1,0 +1,117 @@
+package io.zerotrust.ingest;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Runs the normalizer: {@code ./pipeline ingest [--key=value ...]}. Settings: the {@code ingest.*} keys of
+ * {@link IngestSettings}, {@code ingest.http.port} (health and metrics, loopback, default 8086), and any Kafka
+ * Streams setting ({@code bootstrap.servers}, {@code application.id}, {@code state.dir}, ...). Exactly once
+ * ({@code exactly_once_v2}) unless told otherwise.
+ */
+public final class IngestMain {
+
+    private IngestMain() {
+    }
+
+    /** The properties of a run: defaults, then {@code --key=value} arguments. */
+    static Properties properties(String[] args) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "zt-ingest");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, System.getenv().getOrDefault("ZT_KAFKA_BOOTSTRAP",
+                "127.0.0.1:9092"));
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, "var/ingest/state");
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
+        p.put(IngestSettings.REGISTRY_URL, System.getenv().getOrDefault("ZT_REGISTRY_URL", "http://127.0.0.1:8081"));
+        p.put("ingest.http.port", "8086");
+        for (String a : args) {
+            if (!a.startsWith("--") || a.indexOf('=') < 3) {
+                throw new IllegalArgumentException("arguments are --key=value, got '" + a + "'");
+            }
+            p.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+        }
+        return p;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Properties p;
+        int httpPort;
+        try {
+            p = properties(args);
+            IngestSettings.from(p);
+            httpPort = Integer.parseInt(p.getProperty("ingest.http.port"));
+        } catch (IllegalArgumentException e) {
+            System.err.println("ingest: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        KafkaStreams streams = new KafkaStreams(IngestTopology.buildTopology(p), streamsOnly(p));
+        HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", httpPort), 16);
+        http.createContext("/healthz", ex -> answer(ex, streams.state().isRunningOrRebalancing() ? 200 : 503,
+                streams.state().name() + "\n"));
+        http.createContext("/readyz", ex -> answer(ex, streams.state() == KafkaStreams.State.RUNNING ? 200 : 503,
+                streams.state().name() + "\n"));
+        http.createContext("/metrics", ex -> answer(ex, 200, prometheus(streams.metrics())));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            streams.close();
+            http.stop(0);
+            stopped.countDown();
+        }, "ingest-shutdown"));
+        streams.start();
+        http.start();
+        System.out.println("ingest: telemetry.raw.* -> conn.events (dead letters: telemetry.dlq) via "
+                + p.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG) + "; health and metrics on http://127.0.0.1:"
+                + httpPort + "/metrics. Ctrl-C stops.");
+        stopped.await();
+    }
+
+    /** The properties without the ingest's own keys (Kafka Streams warns about keys it does not know). */
+    static Properties streamsOnly(Properties p) {
+        Properties s = new Properties();
+        p.forEach((k, v) -> {
+            if (!k.toString().startsWith("ingest.")) {
+                s.put(k, v);
+            }
+        });
+        return s;
+    }
+
+    /** The ingest's counters in Prometheus text format: zt_ingest_<name>{source=...,reason=...}. */
+    static String prometheus(Map<MetricName, ? extends Metric> metrics) {
+        StringBuilder out = new StringBuilder();
+        metrics.forEach((name, metric) -> {
+            if (!Normalizer.METRIC_GROUP.equals(name.group())) {
+                return;
+            }
+            out.append("zt_ingest_").append(name.name().replace('-', '_')).append('{');
+            String sep = "";
+            for (Map.Entry<String, String> t : name.tags().entrySet()) {
+                out.append(sep).append(t.getKey().replace('-', '_')).append("=\"").append(t.getValue()).append('"');
+                sep = ",";
+            }
+            out.append("} ").append(metric.metricValue()).append('\n');
+        });
+        return out.toString();
+    }
+
+    private static void answer(com.sun.net.httpserver.HttpExchange ex, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream o = ex.getResponseBody()) {
+            o.write(bytes);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.zerotrust.ingest;
+
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The ingest's own settings (keys {@code ingest.*}), read from the same properties as Kafka Streams' and validated
+ * at start with messages that name the key. Everything else in the properties goes to Kafka Streams.
+ */
+public record IngestSettings(String registryUrl, Duration dedupWindow, ZoneId windowsZone, ZoneId sshdZone) {
+
+    public static final String REGISTRY_URL = "ingest.registry.url";
+    public static final String DEDUP_WINDOW = "ingest.dedup.window.ms";
+    public static final String WINDOWS_ZONE = "ingest.windows.zone";
+    public static final String SSHD_ZONE = "ingest.sshd.zone";
+
+    /** Every key with its default and what it is for. */
+    public static final Map<String, String[]> KEYS = new LinkedHashMap<>();
+
+    static {
+        KEYS.put(REGISTRY_URL, new String[] {"http://127.0.0.1:8081", "schema registry URL"});
+        KEYS.put(DEDUP_WINDOW, new String[] {"600000", "how long a record id is remembered to drop repeats, in ms"});
+        KEYS.put(WINDOWS_ZONE, new String[] {"UTC", "zone of NXLog's EventTime (the Windows hosts' local time)"});
+        KEYS.put(SSHD_ZONE, new String[] {"UTC", "zone of syslog time stamps without one (Oct 22 04:30:01)"});
+    }
+
+    public static IngestSettings from(Properties p) {
+        String registry = get(p, REGISTRY_URL);
+        if (!registry.startsWith("http://") && !registry.startsWith("https://")) {
+            throw new IllegalArgumentException(REGISTRY_URL + " must be an http(s) URL, got '" + registry + "'");
+        }
+        long window;
+        try {
+            window = Long.parseLong(get(p, DEDUP_WINDOW).trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(DEDUP_WINDOW + " must be a number of milliseconds, got '"
+                    + get(p, DEDUP_WINDOW) + "'");
+        }
+        if (window < 1_000) {
+            throw new IllegalArgumentException(DEDUP_WINDOW + " must be at least 1000 ms, got " + window);
+        }
+        return new IngestSettings(registry, Duration.ofMillis(window), zone(p, WINDOWS_ZONE), zone(p, SSHD_ZONE));
+    }
+
+    private static String get(Properties p, String key) {
+        Object v = p.get(key);
+        return v == null ? KEYS.get(key)[0] : v.toString();
+    }
+
+    private static ZoneId zone(Properties p, String key) {
+        String z = get(p, key);
+        try {
+            return ZoneId.of(z);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(key + " must be a time zone such as UTC, +02:00 or Europe/Berlin, got '"
+                    + z + "'");
+        }
+    }
+}

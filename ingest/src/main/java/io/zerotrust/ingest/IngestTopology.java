@@ -1,0 +1,62 @@
+package io.zerotrust.ingest;
+
+import io.zerotrust.ingest.parse.EnvoyParser;
+import io.zerotrust.ingest.parse.SourceParser;
+import io.zerotrust.ingest.parse.SshdParser;
+import io.zerotrust.ingest.parse.WindowsParser;
+import io.zerotrust.ingest.parse.ZeekParser;
+import io.zerotrust.schemas.registry.RegistryClient;
+import io.zerotrust.schemas.topics.Topics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The normalizer: one source node per {@code telemetry.raw.<source>} topic, each feeding its source's
+ * {@link Normalizer}, whose connection events go to {@code conn.events} and whose rejects go to
+ * {@code telemetry.dlq}. Each normalizer has two window stores, kept for the dedup window: the record ids it has
+ * seen, and what its parser remembers across records. Shared by {@link IngestMain} and the tests.
+ */
+public final class IngestTopology {
+
+    static final String EVENTS_SINK = "conn-events";
+    static final String DLQ_SINK = "dead-letters";
+
+    private IngestTopology() {
+    }
+
+    /** The parsers, one per source of {@link Topics#RAW_SOURCES}. */
+    static List<SourceParser> parsers(IngestSettings s) {
+        return List.of(new ZeekParser(), new WindowsParser(s.windowsZone()), new SshdParser(s.sshdZone()),
+                new EnvoyParser());
+    }
+
+    public static Topology buildTopology(Properties props) {
+        IngestSettings s = IngestSettings.from(props);
+        RegistryClient registry = RegistryClient.connect(s.registryUrl());
+        Topology t = new Topology();
+        List<String> normalizers = new ArrayList<>();
+        for (SourceParser parser : parsers(s)) {
+            String source = parser.source();
+            String node = "normalize-" + source;
+            t.addSource("raw-" + source, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                    Topics.telemetryRaw(source).name());
+            t.addProcessor(node, () -> new Normalizer(parser, s.dedupWindow()), "raw-" + source);
+            t.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Normalizer.seenStore(source),
+                    s.dedupWindow(), s.dedupWindow(), false), Serdes.String(), Serdes.Long()), node);
+            t.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Normalizer.memoryStore(source),
+                    s.dedupWindow(), s.dedupWindow(), false), Serdes.String(), Serdes.String()), node);
+            normalizers.add(node);
+        }
+        String[] parents = normalizers.toArray(String[]::new);
+        t.addSink(EVENTS_SINK, Topics.CONN_EVENTS.name(), Serdes.String().serializer(),
+                Topics.CONN_EVENTS.valueSerde(registry).serializer(), parents);
+        t.addSink(DLQ_SINK, Topics.TELEMETRY_DLQ.name(), Serdes.String().serializer(),
+                Topics.TELEMETRY_DLQ.valueSerde(registry).serializer(), parents);
+        return t;
+    }
+}

@@ -1,0 +1,153 @@
+package io.zerotrust.ingest;
+
+import io.zerotrust.avro.ConnectionEvent;
+import io.zerotrust.avro.DeadLetter;
+import io.zerotrust.ingest.parse.BadRecord;
+import io.zerotrust.ingest.parse.Memory;
+import io.zerotrust.ingest.parse.SourceParser;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.metrics.stats.CumulativeCount;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+
+/**
+ * Normalizes one source's raw records: parses each into connection events, drops the events whose id it has seen
+ * within the dedup window (a shipper that sent a record twice), and sends what it cannot parse or map to the
+ * dead-letter topic with the original bytes, where it came from and why. It never fails on a record: an
+ * unexpected error in a parser is dead-lettered too, as {@code internal_error}.
+ *
+ * <p>Metrics (group {@code zt-ingest}, tag {@code source}): {@code records-in-total}, {@code events-out-total},
+ * {@code duplicates-total}, and {@code dead-lettered-total} with a {@code reason} tag.
+ */
+final class Normalizer implements Processor<byte[], byte[], String, SpecificRecord> {
+
+    static final String METRIC_GROUP = "zt-ingest";
+
+    private final SourceParser parser;
+    private final Duration window;
+    private ProcessorContext<String, SpecificRecord> context;
+    private WindowStore<String, Long> seen;
+    private WindowStore<String, String> remembered;
+    private Sensor in;
+    private Sensor out;
+    private Sensor duplicates;
+    private final Map<String, Sensor> deadLettered = new HashMap<>();
+    private long now;
+
+    Normalizer(SourceParser parser, Duration window) {
+        this.parser = parser;
+        this.window = window;
+    }
+
+    static String seenStore(String source) {
+        return "seen-" + source;
+    }
+
+    static String memoryStore(String source) {
+        return "memory-" + source;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        this.seen = context.getStateStore(seenStore(parser.source()));
+        this.remembered = context.getStateStore(memoryStore(parser.source()));
+        this.in = counter("records-in-total", "raw records read", Map.of());
+        this.out = counter("events-out-total", "connection events written", Map.of());
+        this.duplicates = counter("duplicates-total", "events dropped as repeats within the dedup window",
+                Map.of());
+    }
+
+    private Sensor counter(String name, String description, Map<String, String> extraTags) {
+        Map<String, String> tags = new HashMap<>(extraTags);
+        tags.put("source", parser.source());
+        String sensorName = METRIC_GROUP + "." + parser.source() + "." + name + extraTags;
+        synchronized (Normalizer.class) {
+            Sensor s = context.metrics().addSensor(sensorName, Sensor.RecordingLevel.INFO);
+            if (!s.hasMetrics()) {
+                s.add(new MetricName(name, METRIC_GROUP, description, tags), new CumulativeCount());
+            }
+            return s;
+        }
+    }
+
+    private final Memory memory = new Memory() {
+        @Override
+        public String get(String key) {
+            try (WindowStoreIterator<String> it = remembered.backwardFetch(key, now - window.toMillis(), now)) {
+                return it.hasNext() ? it.next().value : null;
+            }
+        }
+
+        @Override
+        public void put(String key, String value) {
+            remembered.put(key, value, now);
+        }
+    };
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        in.record();
+        now = record.timestamp();
+        byte[] raw = record.value();
+        if (raw == null || raw.length == 0) {
+            deadLetter(raw, "empty_record", "the record has no value");
+            return;
+        }
+        List<ConnectionEvent> events;
+        try {
+            events = parser.parse(raw, now, memory);
+        } catch (BadRecord bad) {
+            deadLetter(raw, bad.errorType(), bad.getMessage());
+            return;
+        } catch (RuntimeException e) {
+            deadLetter(raw, "internal_error", "the " + parser.source() + " parser failed on this record: " + e);
+            return;
+        }
+        for (ConnectionEvent e : events) {
+            String id = e.getEventId();
+            try (WindowStoreIterator<Long> it = seen.fetch(id, now - window.toMillis(), now)) {
+                if (it.hasNext()) {
+                    duplicates.record();
+                    continue;
+                }
+            }
+            seen.put(id, now, now);
+            String key = e.getUser() != null ? "user:" + e.getUser() : "ip:" + e.getSrc().getIp();
+            context.forward(new Record<String, SpecificRecord>(key, e, now), IngestTopology.EVENTS_SINK);
+            out.record();
+        }
+    }
+
+    private void deadLetter(byte[] raw, String errorType, String reason) {
+        Optional<RecordMetadata> meta = context.recordMetadata();
+        DeadLetter d = DeadLetter.newBuilder()
+                .setId(UUID.randomUUID().toString())
+                .setFailedAt(System.currentTimeMillis())
+                .setStage("ingest")
+                .setSource(parser.source())
+                .setTopic(meta.map(RecordMetadata::topic).orElse(null))
+                .setPartition(meta.map(RecordMetadata::partition).orElse(null))
+                .setOffset(meta.map(RecordMetadata::offset).orElse(null))
+                .setReason(reason)
+                .setErrorType(errorType)
+                .setPayload(ByteBuffer.wrap(raw == null ? new byte[0] : raw))
+                .build();
+        context.forward(new Record<String, SpecificRecord>(null, d, now), IngestTopology.DLQ_SINK);
+        deadLettered.computeIfAbsent(errorType, t -> counter("dead-lettered-total",
+                "records sent to telemetry.dlq, by reason", Map.of("reason", t))).record();
+    }
+}
