@@ -47,9 +47,11 @@ public final class IngestTopology {
                     Topics.telemetryRaw(source).name());
             t.addProcessor(node, () -> new Normalizer(parser, s.dedupWindow()), "raw-" + source);
             t.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Normalizer.seenStore(source),
-                    s.dedupWindow(), s.dedupWindow(), false), Serdes.String(), Serdes.Long()), node);
+                    s.dedupWindow(), s.dedupWindow(), false), Serdes.String(), Serdes.Long()).withCachingEnabled(),
+                    node);
             t.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Normalizer.memoryStore(source),
-                    s.dedupWindow(), s.dedupWindow(), false), Serdes.String(), Serdes.String()), node);
+                    s.dedupWindow(), s.dedupWindow(), false), Serdes.String(), Serdes.String()).withCachingEnabled(),
+                    node);
             normalizers.add(node);
         }
         String[] parents = normalizers.toArray(String[]::new);

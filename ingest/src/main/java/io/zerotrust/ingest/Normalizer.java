@@ -24,8 +24,8 @@ import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
- * Normalizes one source's raw records: parses each into connection events, drops the events whose id it has seen
- * within the dedup window (a shipper that sent a record twice), and sends what it cannot parse or map to the
+ * Normalizes one source's raw records: parses each into connection events, drops a record whose events it has
+ * already written within the dedup window (a shipper that sent a record twice), and sends what it cannot parse or map to the
  * dead-letter topic with the original bytes, where it came from and why. It never fails on a record: an
  * unexpected error in a parser is dead-lettered too, as {@code internal_error}.
  *
@@ -67,7 +67,7 @@ final class Normalizer implements Processor<byte[], byte[], String, SpecificReco
         this.remembered = context.getStateStore(memoryStore(parser.source()));
         this.in = counter("records-in-total", "raw records read", Map.of());
         this.out = counter("events-out-total", "connection events written", Map.of());
-        this.duplicates = counter("duplicates-total", "events dropped as repeats within the dedup window",
+        this.duplicates = counter("duplicates-total", "records dropped as repeats within the dedup window",
                 Map.of());
     }
 
@@ -117,15 +117,20 @@ final class Normalizer implements Processor<byte[], byte[], String, SpecificReco
             deadLetter(raw, "internal_error", "the " + parser.source() + " parser failed on this record: " + e);
             return;
         }
-        for (ConnectionEvent e : events) {
-            String id = e.getEventId();
-            try (WindowStoreIterator<Long> it = seen.fetch(id, now - window.toMillis(), now)) {
-                if (it.hasNext()) {
-                    duplicates.record();
-                    continue;
-                }
+        if (events.isEmpty()) {
+            return;
+        }
+        // One look-up per record, not per event: a record's events are derived from it together, so the first
+        // event's id stands for the record (a Zeek uid, a Windows host and record number, an sshd line's hash).
+        String id = events.get(0).getEventId();
+        try (WindowStoreIterator<Long> it = seen.fetch(id, now - window.toMillis(), now)) {
+            if (it.hasNext()) {
+                duplicates.record();
+                return;
             }
-            seen.put(id, now, now);
+        }
+        seen.put(id, now, now);
+        for (ConnectionEvent e : events) {
             String key = e.getUser() != null ? "user:" + e.getUser() : "ip:" + e.getSrc().getIp();
             context.forward(new Record<String, SpecificRecord>(key, e, now), IngestTopology.EVENTS_SINK);
             out.record();
