@@ -1,6 +1,5 @@
 package io.zerotrust.ingest.parse;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.zerotrust.avro.AuthMethod;
 import io.zerotrust.avro.AuthResult;
 import io.zerotrust.avro.ConnectionEvent;
@@ -37,26 +36,26 @@ public final class EnvoyParser implements SourceParser {
 
     @Override
     public List<ConnectionEvent> parse(byte[] raw, long receivedMs, Memory memory) throws BadRecord {
-        JsonNode n = Json.object(raw);
-        String start = Json.required(n, "start_time");
+        FlatJson n = FlatJson.parse(raw);
+        String start = n.required("start_time");
         long time;
         try {
             time = Instant.parse(start).toEpochMilli();
         } catch (DateTimeParseException e) {
             throw BadRecord.badValue("start_time", start, "an ISO-8601 time");
         }
-        long code = Json.number(n, "response_code", -1);
+        long code = n.number("response_code", -1);
         if (code < 0 || code > 999) {
             throw code < 0 ? BadRecord.missing("response_code") : BadRecord.badValue("response_code", code,
                     "an HTTP status");
         }
-        String requestId = Json.text(n, "request_id");
+        String requestId = n.text("request_id");
         String id = "envoy-" + (requestId != null ? requestId : hash(raw));
-        String[] downstream = hostPort(Json.required(n, "downstream_remote_address"), "downstream_remote_address");
-        String[] upstream = hostPort(Json.text(n, "upstream_host"), "upstream_host");
-        String user = Json.text(n, "user");
+        String[] downstream = hostPort(n.required("downstream_remote_address"), "downstream_remote_address");
+        String[] upstream = hostPort(n.text("upstream_host"), "upstream_host");
+        String user = n.text("user");
         Map<String, String> attrs = new LinkedHashMap<>();
-        String flags = Json.text(n, "response_flags");
+        String flags = n.text("response_flags");
         if (flags != null) {
             attrs.put("response_flags", flags);
         }
@@ -65,12 +64,12 @@ public final class EnvoyParser implements SourceParser {
                         refused ? ConnectionPhase.REJECT : ConnectionPhase.OPEN, id, null)
                 .setUser(user)
                 .setSrc(Events.src(downstream[0], downstream[1] == null ? 0 : port(downstream[1])))
-                .setDst(Events.dst(Json.text(n, "upstream_cluster"), Json.text(n, "authority"),
+                .setDst(Events.dst(n.text("upstream_cluster"), n.text("authority"),
                         upstream == null ? null : upstream[0],
                         upstream == null || upstream[1] == null ? 0 : port(upstream[1])))
                 .setProtocol("http")
-                .setHttp(new HttpInfo(Json.text(n, "method"), pathOnly(Json.text(n, "path")), (int) code,
-                        Json.text(n, "user_agent")))
+                .setHttp(new HttpInfo(n.text("method"), pathOnly(n.text("path")), (int) code,
+                        n.text("user_agent")))
                 .setAttributes(attrs);
         if (user != null) {
             e.setAuth(Events.auth(AuthMethod.OTHER, code == 401 ? AuthResult.FAILURE : AuthResult.SUCCESS,
@@ -81,14 +80,14 @@ public final class EnvoyParser implements SourceParser {
         if (refused) {
             return List.of(e.setRejectReason(code == 401 ? "unauthorized" : "forbidden").build());
         }
-        long duration = Json.number(n, "duration", 0);
+        long duration = n.number("duration", 0);
         if (duration < 0) {
             throw BadRecord.badValue("duration", duration, "milliseconds (0 or more)");
         }
         ConnectionEvent open = e.build();
-        ConnectionEvent close = ConnectionEvent.newBuilder(open).setEventId(id + "-close").setEventTime(time + duration)
+        ConnectionEvent close = e.setEventId(id + "-close").setEventTime(time + duration)
                 .setPhase(ConnectionPhase.CLOSE).setDurationMs(duration).setRequestCount(1)
-                .setBytesIn(Json.number(n, "bytes_received", 0)).setBytesOut(Json.number(n, "bytes_sent", 0))
+                .setBytesIn(n.number("bytes_received", 0)).setBytesOut(n.number("bytes_sent", 0))
                 .setCloseReason(flags == null ? "completed" : "envoy_" + flags).build();
         return List.of(open, close);
     }

@@ -1,6 +1,5 @@
 package io.zerotrust.ingest.parse;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.zerotrust.avro.AuthMethod;
 import io.zerotrust.avro.AuthResult;
 import io.zerotrust.avro.ConnectionEvent;
@@ -37,8 +36,8 @@ public final class ZeekParser implements SourceParser {
 
     @Override
     public List<ConnectionEvent> parse(byte[] raw, long receivedMs, Memory memory) throws BadRecord {
-        JsonNode n = Json.object(raw);
-        String uid = Json.required(n, "uid");
+        FlatJson n = FlatJson.parse(raw);
+        String uid = n.required("uid");
         if (n.has("conn_state") || n.has("proto")) {
             return conn(n, uid, memory);
         }
@@ -49,15 +48,15 @@ public final class ZeekParser implements SourceParser {
                 + " record (request_type, client)");
     }
 
-    private static List<ConnectionEvent> conn(JsonNode n, String uid, Memory memory) throws BadRecord {
+    private static List<ConnectionEvent> conn(FlatJson n, String uid, Memory memory) throws BadRecord {
         long start = time(n);
-        String state = Json.required(n, "conn_state");
-        String origin = Events.address(Json.required(n, "id.orig_h"));
-        String resp = Events.address(Json.required(n, "id.resp_h"));
-        int origPort = Json.port(n, "id.orig_p");
-        int respPort = Json.port(n, "id.resp_p");
-        String proto = Json.text(n, "proto");
-        String service = Json.text(n, "service");
+        String state = n.required("conn_state");
+        String origin = Events.address(n.required("id.orig_h"));
+        String resp = Events.address(n.required("id.resp_h"));
+        int origPort = n.port("id.orig_p");
+        int respPort = n.port("id.resp_p");
+        String proto = n.text("proto");
+        String service = n.text("service");
         String user = memory.get("krb:" + uid);
         Map<String, String> attrs = Map.of("conn_state", state, "zeek_uid", uid);
         ConnectionEvent.Builder open = Events.event("zeek", "zeek-" + uid + (ESTABLISHED.contains(state)
@@ -74,30 +73,30 @@ public final class ZeekParser implements SourceParser {
         if (!ESTABLISHED.contains(state)) {
             return List.of(open.setRejectReason("zeek_" + state.toLowerCase(Locale.ROOT)).build());
         }
-        double duration = Json.decimal(n, "duration");
+        double duration = n.decimal("duration");
         long durationMs = Double.isNaN(duration) ? 0 : Math.round(duration * 1000);
         if (durationMs < 0) {
             throw BadRecord.badValue("duration", duration, "a duration of zero or more seconds");
         }
         ConnectionEvent first = open.build();
-        ConnectionEvent close = ConnectionEvent.newBuilder(first)
+        // the same builder again (its values are shared, not copied: nothing changes them afterwards)
+        ConnectionEvent close = open
                 .setEventId("zeek-" + uid + "-close")
                 .setEventTime(start + durationMs)
                 .setPhase(ConnectionPhase.CLOSE)
-                .setBytesIn(Json.number(n, "orig_bytes", 0))
-                .setBytesOut(Json.number(n, "resp_bytes", 0))
+                .setBytesIn(n.number("orig_bytes", 0))
+                .setBytesOut(n.number("resp_bytes", 0))
                 .setDurationMs(durationMs)
                 .setCloseReason("zeek_" + state.toLowerCase(Locale.ROOT))
                 .build();
         return List.of(first, close);
     }
 
-    private static List<ConnectionEvent> kerberos(JsonNode n, String uid, Memory memory) throws BadRecord {
+    private static List<ConnectionEvent> kerberos(FlatJson n, String uid, Memory memory) throws BadRecord {
         long time = time(n);
-        String client = Json.text(n, "client");
+        String client = n.text("client");
         String user = client == null ? null : client.replaceFirst("[/@].*$", "");
-        JsonNode success = n.get("success");
-        boolean failed = success != null && !success.isNull() && !success.asBoolean(true);
+        boolean failed = !n.bool("success", true);
         if (user != null && !failed) {
             memory.put("krb:" + uid, user);
         }
@@ -107,37 +106,43 @@ public final class ZeekParser implements SourceParser {
         if (user == null) {
             throw BadRecord.missing("client");
         }
-        String service = Json.text(n, "service");
+        String service = n.text("service");
         return List.of(Events.event("zeek", "zeek-" + uid + "-krb-" + time, time, ConnectionPhase.REJECT, uid, null)
                 .setUser(user)
-                .setAuth(Events.auth(AuthMethod.KERBEROS, AuthResult.FAILURE, Json.text(n, "error_msg")))
-                .setSrc(Events.src(Events.address(Json.required(n, "id.orig_h")), Json.port(n, "id.orig_p")))
+                .setAuth(Events.auth(AuthMethod.KERBEROS, AuthResult.FAILURE, n.text("error_msg")))
+                .setSrc(Events.src(Events.address(n.required("id.orig_h")), n.port("id.orig_p")))
                 .setDst(Events.dst(service == null ? null : "kerberos:" + service, null,
-                        Events.address(Json.text(n, "id.resp_h")), Json.port(n, "id.resp_p")))
+                        Events.address(n.text("id.resp_h")), n.port("id.resp_p")))
                 .setProtocol("kerberos")
                 .setRejectReason("auth_failed")
-                .setAttributes(Map.of("zeek_uid", uid, "request_type", String.valueOf(Json.text(n, "request_type"))))
+                .setAttributes(Map.of("zeek_uid", uid, "request_type", String.valueOf(n.text("request_type"))))
                 .build());
     }
 
     /** {@code ts}: epoch seconds with a fraction (Zeek's default) or an ISO-8601 instant (JSON writer option). */
-    private static long time(JsonNode n) throws BadRecord {
-        JsonNode ts = n.get("ts");
-        if (ts == null || ts.isNull()) {
+    private static long time(FlatJson n) throws BadRecord {
+        Object ts = n.raw("ts");
+        if (ts == null) {
             throw BadRecord.missing("ts");
         }
-        if (ts.isNumber()) {
-            return Math.round(ts.asDouble() * 1000);
-        }
-        String s = ts.asText().trim();
-        try {
-            return Math.round(Double.parseDouble(s) * 1000);
-        } catch (NumberFormatException notSeconds) {
+        double seconds;
+        if (ts instanceof Number num) {
+            seconds = num.doubleValue();
+        } else {
+            String s = ts.toString().trim();
             try {
-                return Instant.parse(s).toEpochMilli();
-            } catch (DateTimeParseException e) {
-                throw BadRecord.badValue("ts", s, "epoch seconds or an ISO-8601 time");
+                seconds = Double.parseDouble(s);
+            } catch (NumberFormatException notSeconds) {
+                try {
+                    return Instant.parse(s).toEpochMilli();
+                } catch (DateTimeParseException e) {
+                    throw BadRecord.badValue("ts", s, "epoch seconds or an ISO-8601 time");
+                }
             }
         }
+        if (!Double.isFinite(seconds) || seconds < 0 || seconds > 32_503_680_000d) {
+            throw BadRecord.badValue("ts", ts, "epoch seconds or an ISO-8601 time");
+        }
+        return Math.round(seconds * 1000);
     }
 }

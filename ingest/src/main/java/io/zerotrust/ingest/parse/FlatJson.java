@@ -1,0 +1,139 @@
+package io.zerotrust.ingest.parse;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A flat JSON record (Zeek's and Envoy's logs: one object of scalar fields) read with Jackson's streaming parser into
+ * a map of names to strings, numbers and booleans, without building a tree: parsing was the largest share of the
+ * ingest's own work per record after Avro. Nested objects and arrays are skipped (recorded as present). The accessors
+ * say what is wrong with a field the way {@link Json}'s do.
+ */
+final class FlatJson {
+
+    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final Object CONTAINER = new Object();
+
+    private final Map<String, Object> fields;
+
+    private FlatJson(Map<String, Object> fields) {
+        this.fields = fields;
+    }
+
+    static FlatJson parse(byte[] raw) throws BadRecord {
+        Map<String, Object> m = new HashMap<>(48);
+        try (JsonParser p = FACTORY.createParser(raw)) {
+            JsonToken t = p.nextToken();
+            if (t != JsonToken.START_OBJECT) {
+                throw new BadRecord("parse_error", t == null ? "not a JSON object (empty record)"
+                        : "not a JSON object");
+            }
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                switch (p.nextToken()) {
+                    case VALUE_STRING -> m.put(name, p.getText());
+                    case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> m.put(name, p.getNumberValue());
+                    case VALUE_TRUE -> m.put(name, Boolean.TRUE);
+                    case VALUE_FALSE -> m.put(name, Boolean.FALSE);
+                    case START_OBJECT, START_ARRAY -> {
+                        p.skipChildren();
+                        m.put(name, CONTAINER);
+                    }
+                    default -> m.remove(name); // null
+                }
+            }
+            if (t != JsonToken.END_OBJECT) {
+                throw new BadRecord("parse_error", "not valid JSON: unexpected " + t);
+            }
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : " at column " + e.getLocation().getColumnNr();
+            throw new BadRecord("parse_error", "not valid JSON" + where + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new BadRecord("parse_error", "not valid JSON: " + e.getMessage());
+        }
+        return new FlatJson(m);
+    }
+
+    boolean has(String field) {
+        return fields.containsKey(field);
+    }
+
+    Object raw(String field) {
+        Object v = fields.get(field);
+        return v == CONTAINER ? null : v;
+    }
+
+    /** A text field (numbers and booleans as text), or null when absent, null, empty, "-" or a container. */
+    String text(String field) {
+        Object v = raw(field);
+        if (v == null) {
+            return null;
+        }
+        String s = v.toString();
+        return s.isEmpty() || "-".equals(s) ? null : s;
+    }
+
+    String required(String field) throws BadRecord {
+        String s = text(field);
+        if (s == null) {
+            throw BadRecord.missing(field);
+        }
+        return s;
+    }
+
+    long number(String field, long absent) throws BadRecord {
+        Object v = raw(field);
+        if (v == null) {
+            return absent;
+        }
+        if (v instanceof Long || v instanceof Integer) {
+            return ((Number) v).longValue();
+        }
+        if (v instanceof Number) {
+            throw BadRecord.badValue(field, v, "a whole number");
+        }
+        String s = v.toString().trim();
+        if (s.isEmpty() || "-".equals(s)) {
+            return absent;
+        }
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw BadRecord.badValue(field, s, "a whole number");
+        }
+    }
+
+    double decimal(String field) throws BadRecord {
+        Object v = raw(field);
+        if (v == null) {
+            return Double.NaN;
+        }
+        if (v instanceof Number n) {
+            return n.doubleValue();
+        }
+        try {
+            return Double.parseDouble(v.toString().trim());
+        } catch (NumberFormatException e) {
+            throw BadRecord.badValue(field, v, "a number");
+        }
+    }
+
+    int port(String field) throws BadRecord {
+        long p = number(field, 0);
+        if (p < 0 || p > 65_535) {
+            throw BadRecord.badValue(field, p, "a port (0-65535)");
+        }
+        return (int) p;
+    }
+
+    /** A boolean field; {@code absent} when missing. */
+    boolean bool(String field, boolean absent) {
+        Object v = raw(field);
+        return v instanceof Boolean b ? b : v == null ? absent : Boolean.parseBoolean(v.toString());
+    }
+}
