@@ -10,12 +10,14 @@ import java.util.Properties;
  * The ingest's own settings (keys {@code ingest.*}), read from the same properties as Kafka Streams' and validated
  * at start with messages that name the key. Everything else in the properties goes to Kafka Streams.
  */
-public record IngestSettings(String registryUrl, Duration dedupWindow, ZoneId windowsZone, ZoneId sshdZone) {
+public record IngestSettings(String registryUrl, Duration dedupWindow, ZoneId windowsZone, ZoneId sshdZone,
+                             java.nio.file.Path geoFile) {
 
     public static final String REGISTRY_URL = "ingest.registry.url";
     public static final String DEDUP_WINDOW = "ingest.dedup.window.ms";
     public static final String WINDOWS_ZONE = "ingest.windows.zone";
     public static final String SSHD_ZONE = "ingest.sshd.zone";
+    public static final String GEO_FILE = "ingest.geo.file";
 
     /** Every key with its default and what it is for. */
     public static final Map<String, String[]> KEYS = new LinkedHashMap<>();
@@ -25,6 +27,8 @@ public record IngestSettings(String registryUrl, Duration dedupWindow, ZoneId wi
         KEYS.put(DEDUP_WINDOW, new String[] {"600000", "how long a record id is remembered to drop repeats, in ms"});
         KEYS.put(WINDOWS_ZONE, new String[] {"UTC", "zone of NXLog's EventTime (the Windows hosts' local time)"});
         KEYS.put(SSHD_ZONE, new String[] {"UTC", "zone of syslog time stamps without one (Oct 22 04:30:01)"});
+        KEYS.put(GEO_FILE, new String[] {"", "address ranges -> country CSV (cidr,country,lat,lon[,label]); empty:"
+                + " the bundled table"});
     }
 
     public static IngestSettings from(Properties p) {
@@ -42,7 +46,13 @@ public record IngestSettings(String registryUrl, Duration dedupWindow, ZoneId wi
         if (window < 1_000) {
             throw new IllegalArgumentException(DEDUP_WINDOW + " must be at least 1000 ms, got " + window);
         }
-        return new IngestSettings(registry, Duration.ofMillis(window), zone(p, WINDOWS_ZONE), zone(p, SSHD_ZONE));
+        String geo = get(p, GEO_FILE).trim();
+        if (!geo.isEmpty() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(geo))) {
+            throw new IllegalArgumentException(GEO_FILE + ": cannot read '" + geo + "'; give a readable CSV file of"
+                    + " address ranges, or leave it empty for the bundled table");
+        }
+        return new IngestSettings(registry, Duration.ofMillis(window), zone(p, WINDOWS_ZONE), zone(p, SSHD_ZONE),
+                geo.isEmpty() ? null : java.nio.file.Path.of(geo));
     }
 
     private static String get(Properties p, String key) {

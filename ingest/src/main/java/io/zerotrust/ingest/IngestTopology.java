@@ -5,6 +5,7 @@ import io.zerotrust.ingest.parse.SourceParser;
 import io.zerotrust.ingest.parse.SshdParser;
 import io.zerotrust.ingest.parse.WindowsParser;
 import io.zerotrust.ingest.parse.ZeekParser;
+import io.zerotrust.schemas.geo.GeoTable;
 import io.zerotrust.schemas.registry.RegistryClient;
 import io.zerotrust.schemas.topics.Topics;
 import java.util.ArrayList;
@@ -13,6 +14,10 @@ import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -35,17 +40,67 @@ public final class IngestTopology {
                 new EnvoyParser());
     }
 
+    /** A global store's processor: keeps each record under its key, removes it on a tombstone. */
+    static final class StoreAsIs<V> implements Processor<String, V, Void, Void> {
+        private final String store;
+        private KeyValueStore<String, V> kv;
+
+        StoreAsIs(String store) {
+            this.store = store;
+        }
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            kv = context.getStateStore(store);
+        }
+
+        @Override
+        public void process(Record<String, V> record) {
+            if (record.key() == null) {
+                return;
+            }
+            if (record.value() == null) {
+                kv.delete(record.key());
+            } else {
+                kv.put(record.key(), record.value());
+            }
+        }
+    }
+
+    private static GeoTable loadGeo(java.nio.file.Path file) {
+        try {
+            return GeoTable.load(file);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(IngestSettings.GEO_FILE + ": cannot read " + file + " (" + e.getMessage()
+                    + ")");
+        }
+    }
+
     public static Topology buildTopology(Properties props) {
         IngestSettings s = IngestSettings.from(props);
         RegistryClient registry = RegistryClient.connect(s.registryUrl());
         Topology t = new Topology();
+        // the inventories: compacted topics into global stores, each record stored as it is (which is also how
+        // Kafka Streams restores a global store), indexed in memory by Inventory
+        t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Inventory.DEVICES_STORE),
+                        Serdes.String(), Topics.INVENTORY_DEVICES.valueSerde(registry)).withLoggingDisabled(),
+                "inventory-devices-source", Serdes.String().deserializer(),
+                Topics.INVENTORY_DEVICES.valueSerde(registry).deserializer(), Topics.INVENTORY_DEVICES.name(),
+                "inventory-devices-store", () -> new StoreAsIs<>(Inventory.DEVICES_STORE));
+        t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(Inventory.IDENTITIES_STORE),
+                        Serdes.String(), Topics.INVENTORY_IDENTITIES.valueSerde(registry)).withLoggingDisabled(),
+                "inventory-identities-source", Serdes.String().deserializer(),
+                Topics.INVENTORY_IDENTITIES.valueSerde(registry).deserializer(), Topics.INVENTORY_IDENTITIES.name(),
+                "inventory-identities-store", () -> new StoreAsIs<>(Inventory.IDENTITIES_STORE));
+        Inventory inventory = new Inventory();
+        GeoTable geo = s.geoFile() == null ? GeoTable.bundled() : loadGeo(s.geoFile());
         List<String> normalizers = new ArrayList<>();
         for (SourceParser parser : parsers(s)) {
             String source = parser.source();
             String node = "normalize-" + source;
             t.addSource("raw-" + source, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                     Topics.telemetryRaw(source).name());
-            t.addProcessor(node, () -> new Normalizer(parser, s.dedupWindow()), "raw-" + source);
+            t.addProcessor(node, () -> new Normalizer(parser, s.dedupWindow(), inventory, geo), "raw-" + source);
             t.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(Normalizer.seenStore(source),
                     s.dedupWindow(), s.dedupWindow(), false), Serdes.String(), Serdes.Long()).withCachingEnabled(),
                     node);

@@ -2,9 +2,13 @@ package io.zerotrust.ingest;
 
 import io.zerotrust.avro.ConnectionEvent;
 import io.zerotrust.avro.DeadLetter;
+import io.zerotrust.avro.DeviceInventory;
+import io.zerotrust.avro.IdentityInventory;
 import io.zerotrust.ingest.parse.BadRecord;
+import io.zerotrust.ingest.parse.Events;
 import io.zerotrust.ingest.parse.Memory;
 import io.zerotrust.ingest.parse.SourceParser;
+import io.zerotrust.schemas.geo.GeoTable;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.HashMap;
@@ -16,10 +20,12 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.CumulativeCount;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
@@ -38,6 +44,10 @@ final class Normalizer implements Processor<byte[], byte[], String, SpecificReco
 
     private final SourceParser parser;
     private final Duration window;
+    private final Inventory inventory;
+    private final GeoTable geo;
+    private ReadOnlyKeyValueStore<String, DeviceInventory> devices;
+    private ReadOnlyKeyValueStore<String, IdentityInventory> identities;
     private ProcessorContext<String, SpecificRecord> context;
     private WindowStore<String, Long> seen;
     private WindowStore<String, String> remembered;
@@ -47,9 +57,11 @@ final class Normalizer implements Processor<byte[], byte[], String, SpecificReco
     private final Map<String, Sensor> deadLettered = new HashMap<>();
     private long now;
 
-    Normalizer(SourceParser parser, Duration window) {
+    Normalizer(SourceParser parser, Duration window, Inventory inventory, GeoTable geo) {
         this.parser = parser;
         this.window = window;
+        this.inventory = inventory;
+        this.geo = geo;
     }
 
     static String seenStore(String source) {
@@ -65,6 +77,12 @@ final class Normalizer implements Processor<byte[], byte[], String, SpecificReco
         this.context = context;
         this.seen = context.getStateStore(seenStore(parser.source()));
         this.remembered = context.getStateStore(memoryStore(parser.source()));
+        this.devices = context.getStateStore(Inventory.DEVICES_STORE);
+        this.identities = context.getStateStore(Inventory.IDENTITIES_STORE);
+        // global stores are complete before processing starts: index them now, then every REFRESH_MS at most
+        inventory.refresh(devices, identities, System.currentTimeMillis(), false);
+        context.schedule(Duration.ofMillis(Inventory.REFRESH_MS), PunctuationType.WALL_CLOCK_TIME,
+                t -> inventory.refresh(devices, identities, t, false));
         this.in = counter("records-in-total", "raw records read", Map.of());
         this.out = counter("events-out-total", "connection events written", Map.of());
         this.duplicates = counter("duplicates-total", "records dropped as repeats within the dedup window",
@@ -130,10 +148,52 @@ final class Normalizer implements Processor<byte[], byte[], String, SpecificReco
             }
         }
         seen.put(id, now, now);
+        Inventory.Snapshot known = inventory.current();
         for (ConnectionEvent e : events) {
+            enrich(e, known);
             String key = e.getUser() != null ? "user:" + e.getUser() : "ip:" + e.getSrc().getIp();
             context.forward(new Record<String, SpecificRecord>(key, e, now), IngestTopology.EVENTS_SINK);
             out.record();
+        }
+    }
+
+    /**
+     * Adds what the inventories and the address table know: the device (by device id, else the source's host name,
+     * else its address) fills a missing device id and a missing source address, and adds its owner and
+     * criticality; the user's department and privilege; the source address's country.
+     */
+    void enrich(ConnectionEvent e, Inventory.Snapshot known) {
+        String ip = e.getSrc().getIp();
+        boolean noAddress = ip == null || Events.UNKNOWN_IP.equals(ip);
+        DeviceInventory d = known.device(e.getDeviceId(), e.getSrc().getHost(), noAddress ? null : ip);
+        IdentityInventory who = known.identity(e.getUser());
+        Map<String, String> attrs = null;
+        if (d != null) {
+            attrs = new HashMap<>(e.getAttributes());
+            if (e.getDeviceId() == null) {
+                e.setDeviceId(d.getDeviceId());
+            }
+            if (noAddress && !d.getAddresses().isEmpty()) {
+                e.getSrc().setIp(d.getAddresses().get(0));
+                attrs.put("src_ip_from", "inventory");
+            }
+            if (d.getOwner() != null) {
+                attrs.put("device_owner", d.getOwner());
+            }
+            attrs.put("device_criticality", d.getCriticality().name());
+        }
+        if (who != null) {
+            attrs = attrs != null ? attrs : new HashMap<>(e.getAttributes());
+            if (who.getDepartment() != null) {
+                attrs.put("user_department", who.getDepartment());
+            }
+            attrs.put("user_privileged", Boolean.toString(who.getPrivileged()));
+        }
+        if (attrs != null) {
+            e.setAttributes(attrs);
+        }
+        if (e.getSrc().getCountry() == null && !Events.UNKNOWN_IP.equals(e.getSrc().getIp())) {
+            geo.locate(e.getSrc().getIp()).ifPresent(place -> e.getSrc().setCountry(place.country()));
         }
     }
 

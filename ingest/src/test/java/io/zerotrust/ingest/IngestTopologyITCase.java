@@ -3,6 +3,9 @@ package io.zerotrust.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zerotrust.avro.ConnectionEvent;
+import io.zerotrust.avro.Criticality;
+import io.zerotrust.avro.DeviceInventory;
+import io.zerotrust.avro.IdentityInventory;
 import io.zerotrust.avro.DeadLetter;
 import io.zerotrust.schemas.topics.Topics;
 import io.zerotrust.testkit.PlatformExtension;
@@ -19,6 +22,7 @@ import java.util.Random;
 import java.util.function.Consumer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -122,6 +126,45 @@ class IngestTopologyITCase {
             // keys: the principal
             d.send("sshd", samples.get("sshd").get(0).replace("[4100]", "[4101]"));
             assertThat(d.events.readKeyValue().key).isEqualTo("user:alice");
+        });
+    }
+
+    @Test
+    void eventsAreEnrichedFromTheInventoriesAndTheAddressTable(TestPlatform platform) {
+        withDriver(platform, d -> {
+            TestInputTopic<String, DeviceInventory> devices = d.driver.createInputTopic(
+                    Topics.INVENTORY_DEVICES.name(), new StringSerializer(),
+                    Topics.INVENTORY_DEVICES.valueSerde(platform.registry()).serializer());
+            TestInputTopic<String, IdentityInventory> identities = d.driver.createInputTopic(
+                    Topics.INVENTORY_IDENTITIES.name(), new StringSerializer(),
+                    Topics.INVENTORY_IDENTITIES.valueSerde(platform.registry()).serializer());
+            devices.pipeInput("dev-ws5", DeviceInventory.newBuilder().setDeviceId("dev-ws5")
+                    .setHostnames(List.of("workstation5.theshire.local")).setAddresses(List.of("172.18.39.5"))
+                    .setOwner("it-ops").setCriticality(Criticality.HIGH).setUpdatedAt(1L).build());
+            identities.pipeInput("pgustavo", IdentityInventory.newBuilder().setUser("pgustavo")
+                    .setDepartment("finance").setPrivileged(true).setUpdatedAt(1L).build());
+            d.driver.advanceWallClockTime(java.time.Duration.ofMillis(Inventory.REFRESH_MS + 1));
+            assertThat(d.driver.<String, DeviceInventory>getKeyValueStore(Inventory.DEVICES_STORE).get("dev-ws5"))
+                    .as("the global store has the device").isNotNull();
+            String spray = samples().get("windows").stream().filter(l -> l.contains("\"EventID\": 4625")
+                    && l.contains("\"TargetUserName\": \"pgustavo\"")).findFirst().orElseThrow();
+            d.send("windows", spray);
+            ConnectionEvent e = d.events.readValue();
+            assertThat(e.getUser()).isEqualTo("pgustavo");
+            assertThat(e.getSrc().getHost()).isEqualTo("WORKSTATION5");
+            assertThat(e.getSrc().getIp()).as("the workstation's address, from the inventory").isEqualTo("172.18.39.5");
+            assertThat(e.getSrc().getCountry()).as("from the bundled address table").isEqualTo("GB");
+            assertThat(e.getDeviceId()).isEqualTo("dev-ws5");
+            assertThat(e.getAttributes()).containsEntry("device_owner", "it-ops")
+                    .containsEntry("device_criticality", "HIGH").containsEntry("user_department", "finance")
+                    .containsEntry("user_privileged", "true").containsEntry("src_ip_from", "inventory");
+            // a device removed from the inventory (tombstone) no longer enriches, once the index is rebuilt
+            devices.pipeInput("dev-ws5", (DeviceInventory) null);
+            d.driver.advanceWallClockTime(java.time.Duration.ofMillis(Inventory.REFRESH_MS + 1));
+            d.send("windows", spray.replace("\"RecordNumber\": ", "\"RecordNumber\": 9"));
+            ConnectionEvent after = d.events.readValue();
+            assertThat(after.getSrc().getIp()).isEqualTo("0.0.0.0");
+            assertThat(after.getAttributes()).doesNotContainKey("device_owner").containsEntry("user_privileged", "true");
         });
     }
 

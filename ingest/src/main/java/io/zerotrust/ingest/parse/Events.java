@@ -10,10 +10,10 @@ import io.zerotrust.avro.SourceEndpoint;
 import java.util.Map;
 
 /** Building connection events from telemetry, with the fields every source sets. */
-final class Events {
+public final class Events {
 
     /** The source address of events whose record names none (a Windows logoff whose logon was not seen). */
-    static final String UNKNOWN_IP = "0.0.0.0";
+    public static final String UNKNOWN_IP = "0.0.0.0";
 
     private Events() {
     }

@@ -239,7 +239,7 @@ public final class WindowsParser implements SourceParser {
         return name == null ? null : shortName(name);
     }
 
-    static String shortName(String fqdn) {
+    public static String shortName(String fqdn) {
         String s = fqdn.startsWith("\\\\") ? fqdn.substring(2) : fqdn;
         int dot = s.indexOf('.');
         return (dot < 0 ? s : s.substring(0, dot)).toUpperCase(Locale.ROOT);

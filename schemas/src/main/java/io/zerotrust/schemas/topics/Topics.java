@@ -4,7 +4,9 @@ import io.zerotrust.avro.Anomaly;
 import io.zerotrust.avro.ConnectionEvent;
 import io.zerotrust.avro.DeadLetter;
 import io.zerotrust.avro.DecisionApplied;
+import io.zerotrust.avro.DeviceInventory;
 import io.zerotrust.avro.EnforcementDecision;
+import io.zerotrust.avro.IdentityInventory;
 import io.zerotrust.avro.PolicyRule;
 import io.zerotrust.avro.RiskScore;
 import java.time.Duration;
@@ -51,6 +53,14 @@ public final class Topics {
             PolicyRule.class, 1, CleanupPolicy.COMPACT, null,
             "The live enforcement policy, one record per rule; key: rule id");
 
+    public static final Topic<String, DeviceInventory> INVENTORY_DEVICES = Topic.avro("inventory.devices",
+            DeviceInventory.class, 1, CleanupPolicy.COMPACT, null,
+            "The device inventory (owner, criticality, host names, addresses); key: device id");
+
+    public static final Topic<String, IdentityInventory> INVENTORY_IDENTITIES = Topic.avro("inventory.identities",
+            IdentityInventory.class, 1, CleanupPolicy.COMPACT, null,
+            "The identity directory (department, privileged); key: user name");
+
     private static final List<Topic<String, byte[]>> RAW = RAW_SOURCES.stream()
             .map(source -> Topic.raw("telemetry.raw." + source, 3, Duration.ofDays(3),
                     "Raw " + source + " telemetry exactly as shipped; no key"))
@@ -60,7 +70,7 @@ public final class Topics {
 
     static {
         List<Topic<?, ?>> all = new ArrayList<>(List.of(CONN_EVENTS, TELEMETRY_DLQ, RISK_SCORES, ANOMALIES,
-                ENFORCEMENT_DECISIONS, ENFORCEMENT_ACKS, POLICY_RULES));
+                ENFORCEMENT_DECISIONS, ENFORCEMENT_ACKS, POLICY_RULES, INVENTORY_DEVICES, INVENTORY_IDENTITIES));
         all.addAll(RAW);
         ALL = Collections.unmodifiableList(all);
     }

@@ -16,7 +16,7 @@ import io.zerotrust.jobs.risk.detect.DetectorParams;
 import io.zerotrust.jobs.risk.detect.Entities;
 import io.zerotrust.jobs.risk.detect.ExfiltrationDetector;
 import io.zerotrust.jobs.risk.detect.FanOutDetector;
-import io.zerotrust.jobs.risk.detect.GeoTable;
+import io.zerotrust.schemas.geo.GeoTable;
 import io.zerotrust.jobs.risk.detect.ImpossibleTravelDetector;
 import io.zerotrust.jobs.risk.detect.NewCountryDetector;
 import io.zerotrust.jobs.risk.detect.NewDeviceDetector;

@@ -7,7 +7,7 @@ import io.zerotrust.avro.EntityType;
 import io.zerotrust.jobs.risk.detect.Detector;
 import io.zerotrust.jobs.risk.detect.DetectorParams;
 import io.zerotrust.jobs.risk.detect.Finding;
-import io.zerotrust.jobs.risk.detect.GeoTable;
+import io.zerotrust.schemas.geo.GeoTable;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,5 +1,6 @@
 package io.zerotrust.jobs.risk.detect;
 
+import io.zerotrust.schemas.geo.GeoTable;
 import io.zerotrust.avro.ConnectionEvent;
 import io.zerotrust.avro.EntityType;
 import io.zerotrust.jobs.state.TravelState;

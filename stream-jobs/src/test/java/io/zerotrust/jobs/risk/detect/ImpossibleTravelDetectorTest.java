@@ -1,5 +1,6 @@
 package io.zerotrust.jobs.risk.detect;
 
+import io.zerotrust.schemas.geo.GeoTable;
 import static io.zerotrust.jobs.risk.TestEvents.login;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

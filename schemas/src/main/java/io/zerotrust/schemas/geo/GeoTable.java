@@ -1,4 +1,4 @@
-package io.zerotrust.jobs.risk.detect;
+package io.zerotrust.schemas.geo;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -41,7 +41,7 @@ public final class GeoTable implements Serializable {
         return new GeoTable(new ArrayList<>());
     }
 
-    /** The table shipped with the job ({@code geo/ip-ranges.csv} on the classpath). */
+    /** The table shipped with the pipeline ({@code geo/ip-ranges.csv} on the classpath, from the schemas module). */
     public static GeoTable bundled() {
         try (InputStream in = GeoTable.class.getClassLoader().getResourceAsStream("geo/ip-ranges.csv")) {
             if (in == null) {
