@@ -120,6 +120,18 @@ class IngestAppITCase {
         PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
         assertThat(Replay.replay("zeek", platform.kafkaBootstrap(), List.of(zeek), quiet)).isEqualTo(40_000);
 
+        // the lab's hosts as the device inventory knows them (the dataset's metadata), so that events naming only
+        // a workstation get its address
+        try (var producer = platform.producer(Topics.INVENTORY_DEVICES)) {
+            Map<String, String> lab = Map.of("MORDORDC", "172.18.38.5", "WEC", "172.18.38.6", "WORKSTATION5",
+                    "172.18.39.5", "WORKSTATION6", "172.18.39.6", "WORKSTATION7", "172.18.39.7");
+            for (Map.Entry<String, String> h : lab.entrySet()) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.INVENTORY_DEVICES.name(),
+                        "dev-" + h.getKey(), io.zerotrust.avro.DeviceInventory.newBuilder()
+                        .setDeviceId("dev-" + h.getKey()).setHostnames(List.of(h.getKey() + ".theshire.local"))
+                        .setAddresses(List.of(h.getValue())).setUpdatedAt(1L).build())).get();
+            }
+        }
         String appId = "ingest-it-" + run;
         Path state = dir.resolve("state");
         KafkaStreams first = start(platform, appId, state);
@@ -148,12 +160,18 @@ class IngestAppITCase {
                     "pgustavo", "sysmonsvc", "sbeavers", "mscott", "pbeesly", "nxlogsvc");
             assertThat(spray).allSatisfy(e -> {
                 assertThat(e.getSrc().getHost()).isEqualTo("WORKSTATION5");
+                assertThat(e.getSrc().getIp()).as("from the device inventory").isEqualTo("172.18.39.5");
                 assertThat(e.getDst().getHost()).isEqualTo("WORKSTATION5");
                 assertThat(e.getAuth().getOutcome()).isEqualTo(AuthResult.FAILURE);
             });
             assertThat(windows.stream().filter(e -> "4776".equals(e.getAttributes().get("windows_event_id"))
                     && e.getPhase() == ConnectionPhase.REJECT)).hasSize(7)
-                    .allSatisfy(e -> assertThat(e.getSrc().getHost()).isEqualTo("WORKSTATION5"));
+                    .allSatisfy(e -> {
+                        assertThat(e.getSrc().getHost()).isEqualTo("WORKSTATION5");
+                        assertThat(e.getSrc().getIp()).isEqualTo("172.18.39.5");
+                        assertThat(e.getUser()).isNotBlank();
+                        assertThat(e.getDst().getHost()).isEqualTo("MORDORDC");
+                    });
             // the lateral movement: pgustavo's network logons from WORKSTATION5's address onto other hosts
             Map<String, Long> lateral = windows.stream().filter(e -> e.getPhase() == ConnectionPhase.OPEN
                             && "pgustavo".equals(e.getUser()) && "172.18.39.5".equals(e.getSrc().getIp())
