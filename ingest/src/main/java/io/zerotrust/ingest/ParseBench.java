@@ -15,7 +15,6 @@ import org.apache.avro.specific.SpecificDatumWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -65,7 +64,7 @@ public final class ParseBench {
         System.out.printf("%d records per source, one thread; parse + Avro encoding of the events%n", n);
         for (int round = 0; round < 3; round++) { // the first rounds warm the JIT up
             for (Map.Entry<SourceParser, List<byte[]>> e : inputs.entrySet()) {
-                Memory memory = memory();
+                Memory memory = Memory.inMap(100_000);
                 long events = 0;
                 long bytes = 0;
                 long t0 = System.nanoTime();
@@ -90,24 +89,6 @@ public final class ParseBench {
                 }
             }
         }
-    }
-
-    private static Memory memory() {
-        Map<String, String> m = new HashMap<>();
-        return new Memory() {
-            @Override
-            public String get(String key) {
-                return m.get(key);
-            }
-
-            @Override
-            public void put(String key, String value) {
-                if (m.size() > 100_000) {
-                    m.clear();
-                }
-                m.put(key, value);
-            }
-        };
     }
 
     private static List<byte[]> records(int n, java.util.function.IntFunction<String> make) {

@@ -19,9 +19,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Each source's parser on samples of its real format (resources/samples). */
@@ -38,18 +36,7 @@ class ParsersTest {
 
     /** A map-backed memory, as the topology's store would be within the dedup window. */
     static Memory memory() {
-        Map<String, String> m = new HashMap<>();
-        return new Memory() {
-            @Override
-            public String get(String key) {
-                return m.get(key);
-            }
-
-            @Override
-            public void put(String key, String value) {
-                m.put(key, value);
-            }
-        };
+        return Memory.inMap(Integer.MAX_VALUE);
     }
 
     /** Every line parsed in order: the events, and the failures as "BAD errorType: reason". */

@@ -11,6 +11,25 @@ public interface Memory {
 
     void put(String key, String value);
 
+    /** A memory in a map, which forgets everything once it holds more than {@code max} keys (tests, benchmarks). */
+    static Memory inMap(int max) {
+        java.util.Map<String, String> m = new java.util.HashMap<>();
+        return new Memory() {
+            @Override
+            public String get(String key) {
+                return m.get(key);
+            }
+
+            @Override
+            public void put(String key, String value) {
+                if (m.size() >= max) {
+                    m.clear();
+                }
+                m.put(key, value);
+            }
+        };
+    }
+
     /** A memory that forgets everything (for parsing a record alone). */
     Memory NONE = new Memory() {
         @Override
