@@ -69,6 +69,15 @@ class GatewayITCase {
         });
         upstream.createContext("/framing/", ex -> {
             byte[] bytes = ("framed " + ex.getRequestURI().getPath()).getBytes(StandardCharsets.UTF_8);
+            if (ex.getRequestURI().getPath().equals("/framing/close")) {
+                // an upstream that closes its connection after this response (as nginx does after its N-th request)
+                ex.getResponseHeaders().set("Connection", "close");
+                byte[] last = "last on this upstream connection".getBytes(StandardCharsets.UTF_8);
+                ex.sendResponseHeaders(200, last.length);
+                ex.getResponseBody().write(last);
+                ex.close();
+                return;
+            }
             if ("HEAD".equals(ex.getRequestMethod())) {
                 ex.getResponseHeaders().set("Content-Length", Integer.toString(bytes.length));
                 ex.sendResponseHeaders(200, -1); // a head that announces a body, and no body
@@ -340,6 +349,12 @@ class GatewayITCase {
             // the same connection carries on: nothing of the HEAD response was taken for a body
             assertThat(client.get(HOST, "/p/after-head", token(user)).body())
                     .isEqualTo("hello /p/after-head as " + user);
+            RawHttpClient.Response upstreamCloses = client.get(HOST, "/framing/close", token(user));
+            assertThat(upstreamCloses.body()).isEqualTo("last on this upstream connection");
+            assertThat(upstreamCloses.header("Connection")).as("the client's connection stays open").isNull();
+            assertThat(client.get(HOST, "/p/after-upstream-close", token(user)).body())
+                    .as("the next request goes over another upstream connection")
+                    .isEqualTo("hello /p/after-upstream-close as " + user);
             RawHttpClient.Response last = client.getAndClose(HOST, "/p/last", token(user));
             assertThat(last.body()).isEqualTo("hello /p/last as " + user);
             assertThat(last.header("Connection")).as("the client asked to close").isEqualToIgnoringCase("close");

@@ -39,6 +39,11 @@ final class BackendHandler extends ChannelInboundHandlerAdapter implements Respo
         framer.expectHeadResponse(head);
     }
 
+    /** Whether another request may be sent on this connection (the upstream did not say it closes it). */
+    boolean reusable() {
+        return reusable;
+    }
+
     /** Unbinds from its client and rests in the pool when it can be reused, else closes. */
     void release(Channel channel) {
         frontend = null;

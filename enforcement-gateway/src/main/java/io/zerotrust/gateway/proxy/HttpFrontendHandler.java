@@ -303,7 +303,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (last) {
             requestOpen = false;
         }
-        if (backend != null && backend.isActive() && route.equals(backendRoute)) {
+        if (backend != null && backend.isActive() && backendHandler.reusable() && route.equals(backendRoute)) {
             toBackend(req, last);
             return;
         }
@@ -436,17 +436,21 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Called by the backend with the head of the upstream's response, as the upstream sent it. The client
-     * connection stays open after the response when the client wants it, the response's end can be told and the
-     * upstream did not say it closes; when it will be closed and the head does not say so, the head is rewritten to
-     * say {@code Connection: close}.
+     * connection stays open after the response when the client wants it and the response's end can be told, whatever
+     * the upstream does with its own connection; the head is rewritten only when its {@code Connection} header would
+     * say otherwise ({@code close} added, or the upstream's {@code close} removed).
      */
     void onResponseHead(Channel frontend, ByteBuf head, int status, boolean upstreamCloses, boolean delimited,
                         boolean interim, boolean last) {
         if (!interim) {
-            responseKeepAlive = clientKeepAlive && delimited && !upstreamCloses;
+            responseKeepAlive = clientKeepAlive && delimited;
             responseStarted = true;
             if (!responseKeepAlive && !upstreamCloses) {
                 head = ResponseFramer.withConnectionClose(frontend.alloc(), head);
+            } else if (responseKeepAlive && upstreamCloses) {
+                // the upstream closes its own connection (e.g. after its N-th request); the client's stays open and
+                // the next request gets another upstream connection
+                head = ResponseFramer.withoutConnectionHeaders(frontend.alloc(), head);
             }
         }
         onResponse(frontend, head, last);

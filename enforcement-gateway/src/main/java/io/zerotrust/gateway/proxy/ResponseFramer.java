@@ -468,6 +468,18 @@ final class ResponseFramer {
      * {@code head}.
      */
     static ByteBuf withConnectionClose(ByteBufAllocator alloc, ByteBuf head) {
+        return rewriteConnection(alloc, head, true);
+    }
+
+    /**
+     * A copy of a response head without its {@code Connection} and {@code Keep-Alive} lines: the upstream closes its
+     * own connection after this response, but the client's stays open (HTTP/1.1's default). Releases {@code head}.
+     */
+    static ByteBuf withoutConnectionHeaders(ByteBufAllocator alloc, ByteBuf head) {
+        return rewriteConnection(alloc, head, false);
+    }
+
+    private static ByteBuf rewriteConnection(ByteBufAllocator alloc, ByteBuf head, boolean close) {
         ByteBuf out = alloc.buffer(head.readableBytes() + 20);
         int end = head.writerIndex();
         int lineStart = head.readerIndex();
@@ -478,7 +490,9 @@ final class ResponseFramer {
             int length = next - lineStart;
             boolean blank = length <= 2 && !statusLine && (length == 1 || head.getByte(lineStart) == '\r');
             if (blank) {
-                out.writeCharSequence("Connection: close\r\n", StandardCharsets.US_ASCII);
+                if (close) {
+                    out.writeCharSequence("Connection: close\r\n", StandardCharsets.US_ASCII);
+                }
                 out.writeBytes(head, lineStart, end - lineStart);
                 break;
             }

@@ -215,5 +215,8 @@ class ResponseFramerTest {
         assertThat(text(ResponseFramer.withConnectionClose(ByteBufAllocator.DEFAULT, head)))
                 .isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n");
         assertThat(head.refCnt()).isZero();
+        ByteBuf closing = bytes("HTTP/1.1 200 OK\r\nconnection: close\r\nContent-Length: 2\r\n\r\n");
+        assertThat(text(ResponseFramer.withoutConnectionHeaders(ByteBufAllocator.DEFAULT, closing)))
+                .as("the upstream's close is its own business").isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n");
     }
 }
