@@ -6,11 +6,8 @@ import io.zerotrust.avro.ConnectionEvent;
 import io.zerotrust.avro.ConnectionPhase;
 import io.zerotrust.avro.HttpInfo;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +47,7 @@ public final class EnvoyParser implements SourceParser {
                     "an HTTP status");
         }
         String requestId = n.text("request_id");
-        String id = "envoy-" + (requestId != null ? requestId : hash(raw));
+        String id = "envoy-" + (requestId != null ? requestId : Events.hash(raw));
         String[] downstream = hostPort(n.required("downstream_remote_address"), "downstream_remote_address");
         String[] upstream = hostPort(n.text("upstream_host"), "upstream_host");
         String user = n.text("user");
@@ -63,10 +60,10 @@ public final class EnvoyParser implements SourceParser {
         ConnectionEvent.Builder e = Events.event("envoy", id + (refused ? "-reject" : "-open"), time,
                         refused ? ConnectionPhase.REJECT : ConnectionPhase.OPEN, id, null)
                 .setUser(user)
-                .setSrc(Events.src(downstream[0], downstream[1] == null ? 0 : port(downstream[1])))
+                .setSrc(Events.src(downstream[0], downstream[1] == null ? 0 : Events.port(downstream[1])))
                 .setDst(Events.dst(n.text("upstream_cluster"), n.text("authority"),
                         upstream == null ? null : upstream[0],
-                        upstream == null || upstream[1] == null ? 0 : port(upstream[1])))
+                        upstream == null || upstream[1] == null ? 0 : Events.port(upstream[1])))
                 .setProtocol("http")
                 .setHttp(new HttpInfo(n.text("method"), pathOnly(n.text("path")), (int) code,
                         n.text("user_agent")))
@@ -119,23 +116,5 @@ public final class EnvoyParser implements SourceParser {
         return new String[] {s, null};
     }
 
-    private static int port(String p) throws BadRecord {
-        try {
-            int v = Integer.parseInt(p);
-            if (v >= 0 && v <= 65_535) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // below
-        }
-        throw BadRecord.badValue("port", p, "a port (0-65535)");
-    }
 
-    private static String hash(byte[] raw) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(raw), 0, 10);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

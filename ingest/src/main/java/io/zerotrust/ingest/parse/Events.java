@@ -7,6 +7,9 @@ import io.zerotrust.avro.ConnectionEvent;
 import io.zerotrust.avro.ConnectionPhase;
 import io.zerotrust.avro.DestinationEndpoint;
 import io.zerotrust.avro.SourceEndpoint;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Map;
 
 /** Building connection events from telemetry, with the fields every source sets. */
@@ -56,5 +59,30 @@ public final class Events {
         String a = raw.startsWith("::ffff:") ? raw.substring(7) : raw;
         int zone = a.indexOf('%');
         return zone > 0 ? a.substring(0, zone) : a;
+    }
+
+    /** A port written as decimal digits: 0 when absent, else 0-65535. */
+    static int port(String p) throws BadRecord {
+        if (p == null) {
+            return 0;
+        }
+        try {
+            int v = Integer.parseInt(p);
+            if (v >= 0 && v <= 65_535) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // below
+        }
+        throw BadRecord.badValue("port", p, "a port (0-65535)");
+    }
+
+    /** An id for a record that carries none of its own: the first 10 bytes of its SHA-256, in hex. */
+    static String hash(byte[] record) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(record), 0, 10);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

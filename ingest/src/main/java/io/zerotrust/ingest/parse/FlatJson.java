@@ -9,15 +9,18 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A flat JSON record (Zeek's and Envoy's logs: one object of scalar fields) read with Jackson's streaming parser into
- * a map of names to strings, numbers and booleans, without building a tree: parsing was the largest share of the
- * ingest's own work per record after Avro. Nested objects and arrays are skipped (recorded as present). The accessors
- * say what is wrong with a field the way {@link Json}'s do.
+ * A JSON record read with Jackson's streaming parser into a map of names to strings, numbers and booleans, without
+ * building a tree: parsing was the largest share of the ingest's own work per record after Avro. Nested objects are
+ * flattened with dotted names ({@code winlog.event_data.TargetUserName}, as Zeek names its own fields
+ * {@code id.orig_h}); arrays are skipped (recorded as present). The accessors say what is wrong with a field, naming
+ * it.
  */
 final class FlatJson {
 
     private static final JsonFactory FACTORY = new JsonFactory();
-    private static final Object CONTAINER = new Object();
+    private static final Object ARRAY = new Object();
+    private static final Object OBJECT = new Object();
+    private static final Object NULL = new Object();
 
     private final Map<String, Object> fields;
 
@@ -33,20 +36,7 @@ final class FlatJson {
                 throw new BadRecord("parse_error", t == null ? "not a JSON object (empty record)"
                         : "not a JSON object");
             }
-            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                switch (p.nextToken()) {
-                    case VALUE_STRING -> m.put(name, p.getText());
-                    case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> m.put(name, p.getNumberValue());
-                    case VALUE_TRUE -> m.put(name, Boolean.TRUE);
-                    case VALUE_FALSE -> m.put(name, Boolean.FALSE);
-                    case START_OBJECT, START_ARRAY -> {
-                        p.skipChildren();
-                        m.put(name, CONTAINER);
-                    }
-                    default -> m.remove(name); // null
-                }
-            }
+            t = fields(p, "", m);
             if (t != JsonToken.END_OBJECT) {
                 throw new BadRecord("parse_error", "not valid JSON: unexpected " + t);
             }
@@ -59,16 +49,47 @@ final class FlatJson {
         return new FlatJson(m);
     }
 
+    /** Reads an object's fields into {@code m} under {@code prefix}; returns the token that ended them. */
+    private static JsonToken fields(JsonParser p, String prefix, Map<String, Object> m) throws IOException {
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String name = prefix + p.currentName();
+            switch (p.nextToken()) {
+                case VALUE_STRING -> m.put(name, p.getText());
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> m.put(name, p.getNumberValue());
+                case VALUE_TRUE -> m.put(name, Boolean.TRUE);
+                case VALUE_FALSE -> m.put(name, Boolean.FALSE);
+                case START_OBJECT -> {
+                    m.put(name, OBJECT);
+                    fields(p, name + ".", m);
+                }
+                case START_ARRAY -> {
+                    p.skipChildren();
+                    m.put(name, ARRAY);
+                }
+                default -> m.put(name, NULL);
+            }
+        }
+        return t;
+    }
+
+    /** Whether the record has the field, whatever its value (null included). */
     boolean has(String field) {
         return fields.containsKey(field);
     }
 
-    Object raw(String field) {
-        Object v = fields.get(field);
-        return v == CONTAINER ? null : v;
+    /** Whether the field is a JSON object (its fields are under {@code field.}). */
+    boolean isObject(String field) {
+        return fields.get(field) == OBJECT;
     }
 
-    /** A text field (numbers and booleans as text), or null when absent, null, empty, "-" or a container. */
+    /** The field's scalar value, or null when absent, null, an object or an array. */
+    Object raw(String field) {
+        Object v = fields.get(field);
+        return v == ARRAY || v == OBJECT || v == NULL ? null : v;
+    }
+
+    /** A text field (numbers and booleans as text), or null when absent, null, empty, "-", an object or an array. */
     String text(String field) {
         Object v = raw(field);
         if (v == null) {
@@ -87,6 +108,15 @@ final class FlatJson {
     }
 
     long number(String field, long absent) throws BadRecord {
+        return number(field, absent, false);
+    }
+
+    /** A whole number that may also be written in hexadecimal with {@code 0x} (Windows writes some ids that way). */
+    long numberOrHex(String field, long absent) throws BadRecord {
+        return number(field, absent, true);
+    }
+
+    private long number(String field, long absent, boolean hex) throws BadRecord {
         Object v = raw(field);
         if (v == null) {
             return absent;
@@ -102,7 +132,7 @@ final class FlatJson {
             return absent;
         }
         try {
-            return Long.parseLong(s);
+            return hex && s.startsWith("0x") ? Long.parseLong(s.substring(2), 16) : Long.parseLong(s);
         } catch (NumberFormatException e) {
             throw BadRecord.badValue(field, s, "a whole number");
         }

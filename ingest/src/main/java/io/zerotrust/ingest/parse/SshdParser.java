@@ -5,8 +5,6 @@ import io.zerotrust.avro.AuthResult;
 import io.zerotrust.avro.ConnectionEvent;
 import io.zerotrust.avro.ConnectionPhase;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -15,7 +13,6 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -94,7 +91,7 @@ public final class SshdParser implements SourceParser {
         long time = time(m.group("ts"), receivedMs);
         String host = m.group("host");
         String pid = m.group("pid") == null ? "0" : m.group("pid");
-        String id = "sshd-" + hash(line);
+        String id = "sshd-" + Events.hash(line.getBytes(StandardCharsets.UTF_8));
         String msg = m.group("msg");
         int times = 1;
         Matcher rep = REPEATED.matcher(msg);
@@ -138,19 +135,19 @@ public final class SshdParser implements SourceParser {
         if ((m = ACCEPTED.matcher(msg)).find()) {
             return e.setPhase(ConnectionPhase.OPEN).setRejectReason(null).setUser(m.group(2))
                     .setAuth(Events.auth(method(m.group(1)), AuthResult.SUCCESS, null))
-                    .setSrc(Events.src(address(m.group(3)), port(m.group(4)))).build();
+                    .setSrc(Events.src(address(m.group(3)), Events.port(m.group(4)))).build();
         }
         if ((m = FAILED.matcher(msg)).find()) {
             boolean invalid = m.group(2) != null;
             return e.setUser(m.group(3).isEmpty() ? null : m.group(3))
                     .setAuth(Events.auth(method(m.group(1)), AuthResult.FAILURE, invalid ? "invalid_user"
                             : "failed_" + m.group(1)))
-                    .setSrc(Events.src(address(m.group(4)), port(m.group(5)))).build();
+                    .setSrc(Events.src(address(m.group(4)), Events.port(m.group(5)))).build();
         }
         if ((m = INVALID.matcher(msg)).find()) {
             return e.setUser(m.group(1).isEmpty() ? null : m.group(1))
                     .setAuth(Events.auth(AuthMethod.NONE, AuthResult.FAILURE, "invalid_user"))
-                    .setSrc(Events.src(address(m.group(2)), m.group(3) == null ? 0 : port(m.group(3)))).build();
+                    .setSrc(Events.src(address(m.group(2)), m.group(3) == null ? 0 : Events.port(m.group(3)))).build();
         }
         if ((m = PAM_FAILURE.matcher(msg)).find() || (m = PAM_MORE.matcher(msg)).find()) {
             boolean more = m.pattern() == PAM_MORE;
@@ -162,7 +159,7 @@ public final class SshdParser implements SourceParser {
         if ((m = DISCONNECTED.matcher(msg)).find()) {
             return e.setPhase(ConnectionPhase.CLOSE).setRejectReason(null).setUser(m.group(1))
                     .setAuth(Events.auth(AuthMethod.OTHER, AuthResult.SUCCESS, null))
-                    .setSrc(Events.src(address(m.group(2)), port(m.group(3)))).setCloseReason("disconnected")
+                    .setSrc(Events.src(address(m.group(2)), Events.port(m.group(3)))).setCloseReason("disconnected")
                     .build();
         }
         throw new BadRecord("unsupported_event", "an sshd message the ingest does not map: \""
@@ -177,17 +174,6 @@ public final class SshdParser implements SourceParser {
         return ip;
     }
 
-    private static int port(String p) throws BadRecord {
-        try {
-            int v = Integer.parseInt(p);
-            if (v <= 65_535) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // below
-        }
-        throw BadRecord.badValue("port", p, "a port (0-65535)");
-    }
 
     private static AuthMethod method(String m) {
         return switch (m) {
@@ -227,12 +213,4 @@ public final class SshdParser implements SourceParser {
         return LocalDateTime.parse(ts).atZone(zone).toInstant().toEpochMilli();
     }
 
-    private static String hash(String line) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(line.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 10);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -1,6 +1,5 @@
 package io.zerotrust.ingest.parse;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.zerotrust.avro.AuthMethod;
 import io.zerotrust.avro.AuthResult;
 import io.zerotrust.avro.ConnectionEvent;
@@ -51,17 +50,17 @@ public final class WindowsParser implements SourceParser {
         return "windows";
     }
 
-    /** The record's fields, wherever its shipper put them. */
-    private record Fields(JsonNode top, JsonNode data, JsonNode winlog) {
+    /** The record's fields, wherever its shipper put them (Winlogbeat: under {@code winlog.event_data}). */
+    private record Fields(FlatJson n, boolean winlogbeat) {
         String get(String name) {
-            String v = data == null ? null : Json.text(data, name);
-            return v != null ? v : Json.text(top, name);
+            String v = winlogbeat ? n.text("winlog.event_data." + name) : null;
+            return v != null ? v : n.text(name);
         }
 
         String required(String name) throws BadRecord {
             String v = get(name);
             if (v == null) {
-                throw BadRecord.missing(data == null ? name : "winlog.event_data." + name);
+                throw BadRecord.missing(winlogbeat ? "winlog.event_data." + name : name);
             }
             return v;
         }
@@ -69,24 +68,26 @@ public final class WindowsParser implements SourceParser {
 
     @Override
     public List<ConnectionEvent> parse(byte[] raw, long receivedMs, Memory memory) throws BadRecord {
-        JsonNode n = Json.object(raw);
-        JsonNode winlog = n.get("winlog");
-        Fields f = winlog != null && winlog.isObject() ? new Fields(n, winlog.path("event_data"), winlog)
-                : new Fields(n, null, null);
-        long id = winlog != null ? Json.number(winlog, "event_id", -1) : Json.number(n, "EventID", -1);
+        FlatJson n = FlatJson.parse(raw);
+        boolean winlog = n.has("winlog");
+        Fields f = new Fields(n, n.isObject("winlog"));
+        String idField = winlog ? "winlog.event_id" : "EventID";
+        long id = n.numberOrHex(idField, -1);
         if (id < 0) {
-            throw BadRecord.missing(winlog != null ? "winlog.event_id" : "EventID");
+            throw BadRecord.missing(idField);
         }
-        String fqdn = winlog != null ? Json.text(winlog, "computer_name") : Json.text(n, "Hostname");
+        String hostField = winlog ? "winlog.computer_name" : "Hostname";
+        String fqdn = n.text(hostField);
         if (fqdn == null) {
-            throw BadRecord.missing(winlog != null ? "winlog.computer_name" : "Hostname");
+            throw BadRecord.missing(hostField);
         }
         String host = shortName(fqdn);
-        long record = winlog != null ? Json.number(winlog, "record_id", -1) : Json.number(n, "RecordNumber", -1);
+        String recordField = winlog ? "winlog.record_id" : "RecordNumber";
+        long record = n.numberOrHex(recordField, -1);
         if (record < 0) {
-            throw BadRecord.missing(winlog != null ? "winlog.record_id" : "RecordNumber");
+            throw BadRecord.missing(recordField);
         }
-        long time = time(n, winlog != null);
+        long time = time(n, winlog);
         String eventId = "win-" + host + "-" + record;
         ConnectionEvent.Builder e = Events.event("windows", eventId, time, ConnectionPhase.OPEN, eventId, host)
                 .setProtocol("windows-" + id);
@@ -198,9 +199,9 @@ public final class WindowsParser implements SourceParser {
         return List.of(e.setAttributes(attrs).build());
     }
 
-    private long time(JsonNode n, boolean winlogbeat) throws BadRecord {
+    private long time(FlatJson n, boolean winlogbeat) throws BadRecord {
         if (!winlogbeat) {
-            String t = Json.text(n, "EventTime");
+            String t = n.text("EventTime");
             if (t != null) {
                 try {
                     return LocalDateTime.parse(t, NXLOG_TIME).atZone(localZone).toInstant().toEpochMilli();
@@ -209,7 +210,7 @@ public final class WindowsParser implements SourceParser {
                 }
             }
         }
-        String ts = Json.text(n, "@timestamp");
+        String ts = n.text("@timestamp");
         if (ts == null) {
             throw BadRecord.missing(winlogbeat ? "@timestamp" : "EventTime");
         }
@@ -220,19 +221,9 @@ public final class WindowsParser implements SourceParser {
         }
     }
 
+    /** A port field, surrounding blanks allowed; 0 when absent. */
     private static int port(String p) throws BadRecord {
-        if (p == null) {
-            return 0;
-        }
-        try {
-            int v = Integer.parseInt(p.trim());
-            if (v < 0 || v > 65_535) {
-                throw BadRecord.badValue("port", p, "a port (0-65535)");
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            throw BadRecord.badValue("port", p, "a port (0-65535)");
-        }
+        return Events.port(p == null ? null : p.trim());
     }
 
     private static String workstation(String name) {
