@@ -112,7 +112,7 @@ public final class HttpIngest implements HttpHandler, AutoCloseable {
                 return;
             }
             accepted.addAndGet(records.size());
-            answer(ex, 200, "{\"accepted\":" + records.size() + ",\"topic\":\"" + topic + "\"}\n");
+            answer(ex, 200, JSON, "{\"accepted\":" + records.size() + ",\"topic\":\"" + topic + "\"}\n");
         }
     }
 
@@ -186,13 +186,17 @@ public final class HttpIngest implements HttpHandler, AutoCloseable {
 
     private void refuse(HttpExchange ex, int status, String error, String message) throws IOException {
         refused.incrementAndGet();
-        answer(ex, status, "{\"error\":\"" + error + "\",\"message\":\"" + message.replace("\\", "\\\\")
+        answer(ex, status, JSON, "{\"error\":\"" + error + "\",\"message\":\"" + message.replace("\\", "\\\\")
                 .replace("\"", "\\\"") + "\"}\n");
     }
 
-    private static void answer(HttpExchange ex, int status, String json) throws IOException {
-        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
+    static final String JSON = "application/json";
+    static final String TEXT = "text/plain; charset=utf-8";
+
+    /** Answers with {@code body} (UTF-8) of {@code contentType}; the ingest's endpoints all answer this way. */
+    static void answer(HttpExchange ex, int status, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", contentType);
         ex.sendResponseHeaders(status, bytes.length);
         try (OutputStream o = ex.getResponseBody()) {
             o.write(bytes);

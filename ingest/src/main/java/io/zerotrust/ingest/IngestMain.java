@@ -2,9 +2,7 @@ package io.zerotrust.ingest;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
@@ -129,9 +127,10 @@ public final class IngestMain {
         KafkaStreams streams = new KafkaStreams(IngestTopology.buildTopology(p), streamsOnly(p));
         HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1",
                 (int) number(p, HTTP_PORT, 0, 65_535)), 64);
-        http.createContext("/healthz", ex -> answer(ex, streams.state().isRunningOrRebalancing() ? 200 : 503,
-                streams.state().name() + "\n"));
-        http.createContext("/readyz", ex -> answer(ex, streams.state() == KafkaStreams.State.RUNNING ? 200 : 503,
+        http.createContext("/healthz", ex -> HttpIngest.answer(ex,
+                streams.state().isRunningOrRebalancing() ? 200 : 503, HttpIngest.TEXT, streams.state().name() + "\n"));
+        http.createContext("/readyz", ex -> HttpIngest.answer(ex,
+                streams.state() == KafkaStreams.State.RUNNING ? 200 : 503, HttpIngest.TEXT,
                 streams.state().name() + "\n"));
         HttpIngest ingest = null;
         if (p.get(HTTP_TOKEN) != null) {
@@ -140,11 +139,11 @@ public final class IngestMain {
                     (int) number(p, HTTP_MAX_LINE, 64, Integer.MAX_VALUE));
             http.createContext(HttpIngest.PATH, ingest);
         } else {
-            http.createContext(HttpIngest.PATH, ex -> answer(ex, 404, "HTTP ingest is off: start the ingest with "
-                    + HTTP_TOKEN + " set\n"));
+            http.createContext(HttpIngest.PATH, ex -> HttpIngest.answer(ex, 404, HttpIngest.TEXT,
+                    "HTTP ingest is off: start the ingest with " + HTTP_TOKEN + " set\n"));
         }
         HttpIngest counted = ingest;
-        http.createContext("/metrics", ex -> answer(ex, 200, prometheus(streams.metrics())
+        http.createContext("/metrics", ex -> HttpIngest.answer(ex, 200, HttpIngest.TEXT, prometheus(streams.metrics())
                 + (counted == null ? "" : "zt_ingest_http_records_accepted_total " + counted.accepted.get()
                 + "\nzt_ingest_http_requests_refused_total " + counted.refused.get() + "\n")));
         http.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
@@ -196,12 +195,4 @@ public final class IngestMain {
         return out.toString();
     }
 
-    private static void answer(com.sun.net.httpserver.HttpExchange ex, int status, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        ex.sendResponseHeaders(status, bytes.length);
-        try (OutputStream o = ex.getResponseBody()) {
-            o.write(bytes);
-        }
-    }
 }
