@@ -51,16 +51,9 @@ public final class Rollups {
     }
 
     /** The counts of one group (dimension and key) over part of a minute. A Flink POJO. */
-    public static class Partial {
+    public static class Partial extends Counts {
         public String dimension;
         public String key;
-        public long connections;
-        public long failures;
-        public long rejects;
-        public long bytesIn;
-        public long bytesOut;
-        public long events;
-        public HashSet<String> destinations = new HashSet<>();
         /** The destination added last (most events of a group repeat it): spares hashing it again. */
         private transient String lastDestination;
 
@@ -212,7 +205,7 @@ public final class Rollups {
         }
     }
 
-    /** The running counts of one key's minute (the window's state). A Flink POJO. */
+    /** The running counts of one key's minute (the window's state), and a {@link Partial}'s. A Flink POJO. */
     public static class Counts {
         public long connections;
         public long failures;
@@ -223,6 +216,17 @@ public final class Rollups {
         public HashSet<String> destinations = new HashSet<>();
 
         public Counts() {
+        }
+
+        /** Adds {@code other}'s counts and destinations to these. */
+        void add(Counts other) {
+            connections += other.connections;
+            failures += other.failures;
+            rejects += other.rejects;
+            bytesIn += other.bytesIn;
+            bytesOut += other.bytesOut;
+            events += other.events;
+            destinations.addAll(other.destinations);
         }
     }
 
@@ -237,13 +241,7 @@ public final class Rollups {
 
         @Override
         public Counts add(Partial p, Counts c) {
-            c.connections += p.connections;
-            c.failures += p.failures;
-            c.rejects += p.rejects;
-            c.bytesIn += p.bytesIn;
-            c.bytesOut += p.bytesOut;
-            c.events += p.events;
-            c.destinations.addAll(p.destinations);
+            c.add(p);
             return c;
         }
 
@@ -254,13 +252,7 @@ public final class Rollups {
 
         @Override
         public Counts merge(Counts a, Counts b) {
-            a.connections += b.connections;
-            a.failures += b.failures;
-            a.rejects += b.rejects;
-            a.bytesIn += b.bytesIn;
-            a.bytesOut += b.bytesOut;
-            a.events += b.events;
-            a.destinations.addAll(b.destinations);
+            a.add(b);
             return a;
         }
     }
