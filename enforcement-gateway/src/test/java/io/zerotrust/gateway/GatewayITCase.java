@@ -44,6 +44,12 @@ class GatewayITCase {
     private static HttpServer upstream;
     /** An upstream that answers every request with a response that cannot be framed safely. */
     private static java.net.ServerSocket brokenUpstream;
+    /**
+     * A raw upstream that answers {@code POST /early} at once, without reading the body, and every other request
+     * with the request line it read ("saw GET /x HTTP/1.1"): a connection reused while a body was still owed to it
+     * shows as body bytes in front of the next request line.
+     */
+    private static java.net.ServerSocket earlyUpstream;
     private static Gateway gateway;
     private static TestTokens tokens;
     private static final java.util.Set<Integer> UPSTREAM_CLIENT_PORTS =
@@ -106,6 +112,21 @@ class GatewayITCase {
         }, "broken-upstream");
         broken.setDaemon(true);
         broken.start();
+        earlyUpstream = new java.net.ServerSocket(0, 16, java.net.InetAddress.getLoopbackAddress());
+        Thread early = new Thread(() -> {
+            while (!earlyUpstream.isClosed()) {
+                try {
+                    java.net.Socket s = earlyUpstream.accept();
+                    Thread t = new Thread(() -> answerEarly(s), "early-upstream-connection");
+                    t.setDaemon(true);
+                    t.start();
+                } catch (java.io.IOException e) {
+                    // closed at the end of the test class
+                }
+            }
+        }, "early-upstream");
+        early.setDaemon(true);
+        early.start();
         tokens = TestTokens.rsa("https://idp.example");
         tokens.writePublicKey(dir.resolve("idp.pem"));
         Path config = dir.resolve("gateway.yaml");
@@ -118,11 +139,13 @@ class GatewayITCase {
                   routes:
                     - {name: api, host: %s, upstream: "127.0.0.1:%d"}
                     - {name: broken, host: broken.internal, upstream: "127.0.0.1:%d"}
+                    - {name: early, host: early.internal, upstream: "127.0.0.1:%d"}
                 admin: {listen: "127.0.0.1:0", token: "admin-secret"}
                 identity: {jwtIssuers: [{issuer: "https://idp.example", publicKeyFile: idp.pem}]}
                 events: {spillDir: "%s"}
                 """.formatted(platform.kafkaBootstrap(), platform.registryUrl(), HOST,
-                upstream.getAddress().getPort(), brokenUpstream.getLocalPort(), dir.resolve("spill")));
+                upstream.getAddress().getPort(), brokenUpstream.getLocalPort(), earlyUpstream.getLocalPort(),
+                dir.resolve("spill")));
         gateway = Gateway.start(GatewayConfig.load(config), dir, Clock.systemUTC());
         await().atMost(Duration.ofSeconds(30)).until(() -> gateway.notReady() == null);
     }
@@ -135,12 +158,37 @@ class GatewayITCase {
         if (upstream != null) {
             upstream.stop(0);
         }
-        if (brokenUpstream != null) {
-            try {
-                brokenUpstream.close();
-            } catch (java.io.IOException e) {
-                // closing anyway
+        for (java.net.ServerSocket s : new java.net.ServerSocket[] {brokenUpstream, earlyUpstream}) {
+            if (s != null) {
+                try {
+                    s.close();
+                } catch (java.io.IOException e) {
+                    // closing anyway
+                }
             }
+        }
+    }
+
+    /** One connection of the early-answering upstream: each head read up to its blank line, answered at once. */
+    private static void answerEarly(java.net.Socket s) {
+        try (s; java.io.InputStream in = new java.io.BufferedInputStream(s.getInputStream())) {
+            while (true) {
+                StringBuilder head = new StringBuilder();
+                while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+                    int b = in.read();
+                    if (b < 0) {
+                        return;
+                    }
+                    head.append((char) b);
+                }
+                String requestLine = head.substring(0, head.indexOf("\r\n"));
+                String body = requestLine.startsWith("POST /early ") ? "early" : "saw " + requestLine;
+                s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                        .getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+            }
+        } catch (java.io.IOException e) {
+            // the gateway closed the connection
         }
     }
 
@@ -375,6 +423,24 @@ class GatewayITCase {
                 Duration.ofSeconds(8), r -> user.equals(r.value().getUser())
                         && r.value().getPhase() == ConnectionPhase.CLOSE);
         assertThat(closes.get(0).value().getCloseReason()).isEqualTo("upstream_bad_response");
+    }
+
+    @Test
+    void anUpstreamConnectionStillOwedARequestBodyIsNeverReused() throws Exception {
+        String user = "early-" + UUID.randomUUID();
+        try (RawHttpClient client = new RawHttpClient(gateway.httpPort())) {
+            // the upstream answers before the body is complete; the client then leaves without sending the rest
+            RawHttpClient.Response r = client.postPartially("early.internal", "/early", token(user), 1_000, 10);
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("early");
+        }
+        for (int i = 0; i < 4; i++) { // new clients, on whichever event loop each lands
+            try (RawHttpClient client = new RawHttpClient(gateway.httpPort())) {
+                RawHttpClient.Response r = client.get("early.internal", "/after/" + i, token(user));
+                assertThat(r.body()).as("the request line reached the upstream on a clean connection")
+                        .isEqualTo("saw GET /after/" + i + " HTTP/1.1");
+            }
+        }
     }
 
     @Test

@@ -85,6 +85,17 @@ final class RawHttpClient implements AutoCloseable {
         return read();
     }
 
+    /** POSTs a head announcing {@code declared} body bytes but sends only {@code sent} of them, then reads a response. */
+    Response postPartially(String host, String path, String token, int declared, int sent) throws IOException {
+        String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + token
+                + "\r\nContent-Length: " + declared + "\r\n\r\n" + "x".repeat(sent);
+        byte[] bytes = head.getBytes(StandardCharsets.US_ASCII);
+        out.write(bytes);
+        out.flush();
+        bytesSent += bytes.length;
+        return read();
+    }
+
     /**
      * POSTs with {@code Expect: 100-continue}, as curl does for large bodies: the body is sent only after an interim
      * 100 response; any other response is returned as is.

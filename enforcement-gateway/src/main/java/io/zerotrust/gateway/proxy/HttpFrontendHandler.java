@@ -307,7 +307,7 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             toBackend(req, last);
             return;
         }
-        releaseBackend();
+        releaseBackend(false); // its last request was complete: this one begins only after it
         backendRoute = route;
         Channel frontend = c.channel();
         Channel pooled = UpstreamPool.acquire(route.upstream());
@@ -421,13 +421,21 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         c.fireChannelReadComplete();
     }
 
-    /** Hands the current upstream connection back to the pool (or closes it if it cannot be reused). */
+    /**
+     * Hands the current upstream connection back to the pool, or closes it when it cannot be reused: still
+     * connecting, gone, or in the middle of a request whose body did not arrive completely.
+     */
     private void releaseBackend() {
+        releaseBackend(requestOpen);
+    }
+
+    /** As {@link #releaseBackend()}; {@code midRequest}: the request last written to it is incomplete. */
+    private void releaseBackend(boolean midRequest) {
         if (backend != null) {
-            if (backend.isActive() && connecting == null) {
+            if (backend.isActive() && connecting == null && !midRequest) {
                 backendHandler.release(backend);
             } else {
-                backend.close(); // still connecting, or already gone
+                backend.close(); // still connecting, already gone, or owed the rest of a request body
             }
             backend = null;
             backendHandler = null;
@@ -470,7 +478,14 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         boolean keepAlive = responseKeepAlive;
-        frontend.writeAndFlush(part).addListener((ChannelFutureListener) f -> {
+        ChannelFuture written = frontend.writeAndFlush(part);
+        if (!requestOpen) {
+            // the upstream connection is done with this request: back to the pool at once (the next request of this
+            // client most likely takes it again), so that no client holds an idle upstream connection and a client
+            // connection that is closing does not keep one from the next client on this event loop
+            releaseBackend(false);
+        }
+        written.addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 ConnectionState.closeBecause(frontend, "client_error");
             } else if (keepAlive) {

@@ -17,9 +17,9 @@ final class UpstreamPool {
     /** Idle connections kept per upstream and event loop; more are closed when released. */
     static final int MAX_IDLE = 64;
 
-    private static final FastThreadLocal<Map<String, ArrayDeque<Channel>>> IDLE = new FastThreadLocal<>() {
+    private static final FastThreadLocal<Map<InetSocketAddress, ArrayDeque<Channel>>> IDLE = new FastThreadLocal<>() {
         @Override
-        protected Map<String, ArrayDeque<Channel>> initialValue() {
+        protected Map<InetSocketAddress, ArrayDeque<Channel>> initialValue() {
             return new HashMap<>();
         }
     };
@@ -27,13 +27,9 @@ final class UpstreamPool {
     private UpstreamPool() {
     }
 
-    private static String key(InetSocketAddress upstream) {
-        return upstream.getHostString() + ":" + upstream.getPort();
-    }
-
     /** An idle, open connection to {@code upstream} on the calling event loop, or null. */
     static Channel acquire(InetSocketAddress upstream) {
-        ArrayDeque<Channel> idle = IDLE.get().get(key(upstream));
+        ArrayDeque<Channel> idle = IDLE.get().get(upstream);
         while (idle != null && !idle.isEmpty()) {
             Channel ch = idle.pollLast();
             if (ch.isActive()) {
@@ -48,7 +44,7 @@ final class UpstreamPool {
         if (!ch.isActive()) {
             return;
         }
-        ArrayDeque<Channel> idle = IDLE.get().computeIfAbsent(key(upstream), k -> new ArrayDeque<>());
+        ArrayDeque<Channel> idle = IDLE.get().computeIfAbsent(upstream, k -> new ArrayDeque<>());
         if (idle.size() >= MAX_IDLE) {
             ch.close();
             return;
@@ -58,7 +54,7 @@ final class UpstreamPool {
 
     /** Forgets a connection that closed (called on its own event loop). */
     static void closed(InetSocketAddress upstream, Channel ch) {
-        ArrayDeque<Channel> idle = IDLE.get().get(key(upstream));
+        ArrayDeque<Channel> idle = IDLE.get().get(upstream);
         if (idle != null) {
             idle.remove(ch);
         }
