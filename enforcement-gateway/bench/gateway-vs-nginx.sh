@@ -5,13 +5,17 @@
 #   enforcement-gateway/bench/gateway-vs-nginx.sh [SUMMARY_FILE]      (default SUMMARY_FILE: /tmp/gateway-vs-nginx.md)
 #
 # Environment:
-#   BENCH_SECONDS=12      length of each measured wrk run (10-15 s recommended; 3 for a quick smoke test)
+#   BENCH_SECONDS=10      length of each measured wrk run (10-15 s recommended; 3 for a quick smoke test)
+#   BENCH_ROUNDS=3        rounds per kind of load; each round measures the three targets one after the other, and the
+#                         summary reports each target's median over the rounds (the cores are shared, so any single
+#                         run can be disturbed)
 #   BENCH_WARMUP=10       warm-up per target before each kind of measurement (the JVM compiles the gateway's hot paths meanwhile), seconds
 #   BENCH_CONNS=64        keep-alive connections for the maximum-load run (the half-load run paces its own count)
 #   BENCH_CLOSE_CONNS=32  connections for the new-connection-per-request run
 #   BENCH_THREADS=2       wrk threads
 #   BENCH_SKIP_BUILD=1    do not run Maven (use enforcement-gateway/target/classes and a classpath built earlier)
-#   GATEWAY_JAVA_OPTS     JVM options for the gateway (default "-Xms256m -Xmx1g", as ./pipeline gateway uses)
+#   GATEWAY_JAVA_OPTS     JVM options for the gateway (default "-Xms256m -Xmx1g", as ./pipeline gateway uses;
+#                         e.g. add -Dzt.gateway.transport=epoll to measure the epoll transport instead of io_uring)
 #
 # It starts Kafka + the schema registry (+ ClickHouse) with ./pipeline up on free high ports and a temporary data
 # folder, two nginx instances and the gateway, all on 127.0.0.1, and stops everything it started on exit.
@@ -22,7 +26,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 
 SUMMARY_FILE=${1:-/tmp/gateway-vs-nginx.md}
-DUR=${BENCH_SECONDS:-12}
+DUR=${BENCH_SECONDS:-10}
+ROUNDS=${BENCH_ROUNDS:-3}
 WARM=${BENCH_WARMUP:-10}
 CONNS=${BENCH_CONNS:-64}
 CLOSE_CONNS=${BENCH_CLOSE_CONNS:-32}
@@ -201,6 +206,12 @@ show() {   # one line per run, as it happens
   raw_errors "$1"
 }
 
+# medians over the rounds: LABEL is e.g. ka-gateway, the runs are ka-gateway-1..ROUNDS
+median() { sort -g | awk '{v[NR] = $1} END { if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+mrps() { local r; for r in $(seq "$ROUNDS"); do rps "$1-$r"; echo; done | median; }
+mpct() { local r; for r in $(seq "$ROUNDS"); do pct "$1-$r" "$2"; echo; done | median; }
+mcpu() { local r; for r in $(seq "$ROUNDS"); do cpu "$1-$r" "$2"; done | median; }
+merrors() { local r out=""; for r in $(seq "$ROUNDS"); do out="$out${out:+; }$(errors "$1-$r")"; done; printf '%s' "$out"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2fx", a / b }'; }
 diffms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.3f", a - b }'; }
 
@@ -336,6 +347,7 @@ until curl -fsS "http://127.0.0.1:$ADMIN_PORT/readyz" >/dev/null 2>&1; do
   sleep 0.1; i=$((i + 1))
 done
 say "  ready after $((i / 10)).$((i % 10)) s"
+GW_TRANSPORT=$(sed -n 's/.*(\([a-z_]*\) transport).*/\1/p' "$WORK/gateway/gateway.log" | head -1)
 curl -fsS "http://127.0.0.1:$GW_PORT/" >/dev/null || die "the gateway does not answer 200"
 
 GROUP_UPSTREAM="$UPSTREAM_PID $(pgrep -P "$UPSTREAM_PID" | tr '\n' ' ')"
@@ -349,29 +361,32 @@ GROUP_PLATFORM="$(cat "$WORK/platform/platform.pid" 2>/dev/null) $(sed -n 's/^\(
 step "warming up each target (${WARM} s of keep-alive; JIT for the gateway)"
 warm keepalive
 
-step "(a) keep-alive, maximum load: $CONNS connections, $THREADS threads, ${DUR} s each"
-run_wrk ka-direct "$UP_PORT" "$CONNS" "$DUR"; show ka-direct
-run_wrk ka-nginx "$PROXY_PORT" "$CONNS" "$DUR"; show ka-nginx
-run_wrk ka-gateway "$GW_PORT" "$CONNS" "$DUR"; show ka-gateway
+rounds() {   # rounds KIND CONNS [wrk args]: ROUNDS rounds of direct, nginx, gateway, one after the other
+  local kind=$1 conns=$2 r; shift 2
+  for r in $(seq "$ROUNDS"); do
+    run_wrk "$kind-direct-$r" "$UP_PORT" "$conns" "$DUR" "$@"; show "$kind-direct-$r"
+    run_wrk "$kind-nginx-$r" "$PROXY_PORT" "$conns" "$DUR" "$@"; show "$kind-nginx-$r"
+    run_wrk "$kind-gateway-$r" "$GW_PORT" "$conns" "$DUR" "$@"; show "$kind-gateway-$r"
+  done
+}
+
+step "(a) keep-alive, maximum load: $CONNS connections, $THREADS threads, ${DUR} s each, $ROUNDS rounds"
+rounds ka "$CONNS"
 
 step "warming up each target for new connections ($WARM s with Connection: close)"
 warm close
 
-step "(b) a new connection for every request (Connection: close): $CLOSE_CONNS connections, ${DUR} s each"
-run_wrk close-direct "$UP_PORT" "$CLOSE_CONNS" "$DUR" -H 'Connection: close'; show close-direct
-run_wrk close-nginx "$PROXY_PORT" "$CLOSE_CONNS" "$DUR" -H 'Connection: close'; show close-nginx
-run_wrk close-gateway "$GW_PORT" "$CLOSE_CONNS" "$DUR" -H 'Connection: close'; show close-gateway
+step "(b) a new connection for every request (Connection: close): $CLOSE_CONNS connections, ${DUR} s each, $ROUNDS rounds"
+rounds close "$CLOSE_CONNS" -H 'Connection: close'
 
 # (c) half of the gateway's maximum keep-alive rate, held by pacing: wrk's delay() makes each connection wait
 # PACE_MS after every response, so C connections offer about C * 1000 / PACE_MS requests/s whatever the latency.
 PACE_MS=2
-HALF_RATE=$(( $(rps ka-gateway) / 2 ))
+HALF_RATE=$(awk -v r="$(mrps ka-gateway)" 'BEGIN { printf "%d", r / 2 }')
 LOW_CONNS=$(( HALF_RATE * PACE_MS / 1000 )); [ "$LOW_CONNS" -ge 2 ] || LOW_CONNS=2
 printf 'function delay()\n  return %d\nend\n' "$PACE_MS" >"$WORK/pace.lua"
-step "(c) half load: $LOW_CONNS keep-alive connections paced at one request per ${PACE_MS} ms each (about $HALF_RATE req/s offered, half the gateway's maximum), ${DUR} s each"
-run_wrk low-direct "$UP_PORT" "$LOW_CONNS" "$DUR" -s "$WORK/pace.lua"; show low-direct
-run_wrk low-nginx "$PROXY_PORT" "$LOW_CONNS" "$DUR" -s "$WORK/pace.lua"; show low-nginx
-run_wrk low-gateway "$GW_PORT" "$LOW_CONNS" "$DUR" -s "$WORK/pace.lua"; show low-gateway
+step "(c) half load: $LOW_CONNS keep-alive connections paced at one request per ${PACE_MS} ms each (about $HALF_RATE req/s offered, half the gateway's maximum), ${DUR} s each, $ROUNDS rounds"
+rounds low "$LOW_CONNS" -s "$WORK/pace.lua"
 
 metrics() {
   curl -fsS "http://127.0.0.1:$ADMIN_PORT/metrics" 2>/dev/null \
@@ -394,15 +409,24 @@ GW_LOG_WARN=$(grep -ciE 'warn|error|exception' "$WORK/gateway/gateway.log" || tr
 
 row() {   # row NAME LABEL_SUFFIX
   printf '| %s | %s | %s | %s | %s | %s | %s | %s / %s |\n' "$1" \
-    "$(rps "ka-$2")" "$(pct "ka-$2" 50)" "$(pct "ka-$2" 99)" \
-    "$(rps "close-$2")" "$(pct "close-$2" 50)" "$(pct "close-$2" 99)" "$(errors "ka-$2")" "$(errors "close-$2")"
+    "$(mrps "ka-$2")" "$(mpct "ka-$2" 50)" "$(mpct "ka-$2" 99)" \
+    "$(mrps "close-$2")" "$(mpct "close-$2" 50)" "$(mpct "close-$2" 99)" "$(merrors "ka-$2")" "$(merrors "close-$2")"
 }
+# added latency of a proxy in one round: its percentile minus the direct upstream's in the same round
+added() { local r; for r in $(seq "$ROUNDS"); do diffms "$(pct "low-$1-$r" "$2")" "$(pct "low-direct-$r" "$2")"; echo; done; }
 lowrow() {
-  local p50 p99 d50 d99
-  p50=$(pct "low-$2" 50); p99=$(pct "low-$2" 99)
+  local d50 d99
   if [ "$2" = direct ]; then d50="—"; d99="—"; else
-    d50=$(diffms "$p50" "$(pct low-direct 50)"); d99=$(diffms "$p99" "$(pct low-direct 99)"); fi
-  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(rps "low-$2")" "$p50" "$p99" "$d50" "$d99" "$(errors "low-$2")"
+    d50=$(printf '%+.3f' "$(added "$2" 50 | median)"); d99=$(printf '%+.3f' "$(added "$2" 99 | median)"); fi
+  printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$1" "$(mrps "low-$2")" "$(mpct "low-$2" 50)" "$(mpct "low-$2" 99)" \
+    "$d50" "$d99" "$(merrors "low-$2")"
+}
+# one line per round: the gateway's ratio to nginx and both proxies' added p99
+roundrow() {
+  printf '| %s | %s | %s | %s / %s |\n' "$1" "$(ratio "$(rps "ka-gateway-$1")" "$(rps "ka-nginx-$1")")" \
+    "$(ratio "$(rps "close-gateway-$1")" "$(rps "close-nginx-$1")")" \
+    "$(diffms "$(pct "low-gateway-$1" 99)" "$(pct "low-direct-$1" 99)")" \
+    "$(diffms "$(pct "low-nginx-$1" 99)" "$(pct "low-direct-$1" 99)")"
 }
 
 {
@@ -410,7 +434,9 @@ lowrow() {
   say
   say "Measured $(date -u '+%Y-%m-%d %H:%M UTC') with \`enforcement-gateway/bench/gateway-vs-nginx.sh\`" \
       "(wrk runs of ${DUR} s, $THREADS wrk threads; before (a) each target is warmed up for ${WARM} s with keep-alive," \
-      "before (b) for $WARM s with new connections)."
+      "before (b) for $WARM s with new connections). Each kind of load is measured in $ROUNDS rounds (direct, nginx," \
+      "gateway, one after the other); the tables give each target's **median over the rounds**, the per-round" \
+      "ratios follow. Gateway transport: $GW_TRANSPORT."
   say
   say "**Machine**: $(nproc) CPUs ($CPU_MODEL), $MEM RAM; $JAVA_V; nginx $NGINX_V; $WRK_V." \
       "Load average before: $LOAD_BEFORE; after: $LOAD_AFTER."
@@ -433,10 +459,10 @@ lowrow() {
   row "nginx proxy" nginx
   row "gateway" gateway
   printf '| gateway / nginx | %s | %s | %s | %s | %s | %s | |\n' \
-    "$(ratio "$(rps ka-gateway)" "$(rps ka-nginx)")" "$(ratio "$(pct ka-gateway 50)" "$(pct ka-nginx 50)")" \
-    "$(ratio "$(pct ka-gateway 99)" "$(pct ka-nginx 99)")" \
-    "$(ratio "$(rps close-gateway)" "$(rps close-nginx)")" "$(ratio "$(pct close-gateway 50)" "$(pct close-nginx 50)")" \
-    "$(ratio "$(pct close-gateway 99)" "$(pct close-nginx 99)")"
+    "$(ratio "$(mrps ka-gateway)" "$(mrps ka-nginx)")" "$(ratio "$(mpct ka-gateway 50)" "$(mpct ka-nginx 50)")" \
+    "$(ratio "$(mpct ka-gateway 99)" "$(mpct ka-nginx 99)")" \
+    "$(ratio "$(mrps close-gateway)" "$(mrps close-nginx)")" "$(ratio "$(mpct close-gateway 50)" "$(mpct close-nginx 50)")" \
+    "$(ratio "$(mpct close-gateway 99)" "$(mpct close-nginx 99)")"
   say
   say "## Added latency at half load (about $HALF_RATE req/s: half the gateway's maximum keep-alive rate)"
   say
@@ -452,18 +478,25 @@ lowrow() {
   lowrow "nginx proxy" nginx
   lowrow "gateway" gateway
   say
+  say "Per round (gateway req/s / nginx req/s; added p99 ms at half load, gateway / nginx):"
+  say
+  say "| round | keep-alive | new connection | added p99 gateway / nginx |"
+  say "|---|---|---|---|"
+  for r in $(seq "$ROUNDS"); do roundrow "$r"; done
+  say
   say "## CPU used during each run"
   say
   say "Percent of one CPU (the machine has $(nproc), i.e. $(( $(nproc) * 100 ))% in all; wrk itself is not counted)," \
       "from /proc/PID/stat before and after each wrk run; \"µs CPU/request\" is the CPU time of the server under" \
-      "test (the proxy, or the upstream in the direct rows) divided by the requests it served."
+      "test (the proxy, or the upstream in the direct rows) divided by the requests it served; medians over the rounds."
   say
   say "| run | upstream nginx % | nginx proxy % | gateway % | Kafka+registry+ClickHouse % | µs CPU/request of the server under test |"
   say "|---|---|---|---|---|---|"
   for r in ka-direct ka-nginx ka-gateway close-direct close-nginx close-gateway low-direct low-nginx low-gateway; do
     case "$r" in *-direct) k=1 ;; *-nginx) k=2 ;; *) k=3 ;; esac
-    printf '| %s | %s | %s | %s | %s | %s |\n' "$r" "$(cpu "$r" 1)" "$(cpu "$r" 2)" "$(cpu "$r" 3)" "$(cpu "$r" 4)" \
-      "$(awk -v c="$(cpu "$r" "$k")" -v q="$(rps "$r")" 'BEGIN { if (q + 0 == 0) print "n/a"; else printf "%.1f", c / 100 / q * 1e6 }')"
+    printf '| %s | %s | %s | %s | %s | %s |\n' "$r" "$(mcpu "$r" 1)" "$(mcpu "$r" 2)" "$(mcpu "$r" 3)" "$(mcpu "$r" 4)" \
+      "$(for i in $(seq "$ROUNDS"); do awk -v c="$(cpu "$r-$i" "$k")" -v q="$(rps "$r-$i")" \
+           'BEGIN { if (q + 0 == 0) print "n/a"; else printf "%.1f\n", c / 100 / q * 1e6 }'; done | median)"
   done
   say
   say "## Gateway events after the runs"
@@ -482,7 +515,7 @@ lowrow() {
       "expected per connection that carried a request). Spill folder: $SPILL_FILES file(s), $SPILL_BYTES bytes." \
       "Gateway log lines mentioning warn/error/exception: $GW_LOG_WARN."
   errs=$(for r in ka-direct ka-nginx ka-gateway close-direct close-nginx close-gateway low-direct low-nginx low-gateway; do
-           raw_errors "$r"; done)
+           for i in $(seq "$ROUNDS"); do raw_errors "$r-$i"; done; done)
   if [ -n "$errs" ]; then
     say
     say "wrk reported errors (its own lines):"

@@ -113,7 +113,7 @@ public final class Gateway implements AutoCloseable {
         return admin == null ? -1 : admin.port();
     }
 
-    /** The socket transport in use: epoll or nio. */
+    /** The socket transport in use: io_uring, epoll or nio. */
     public String transport() {
         return proxy.transport();
     }

@@ -9,7 +9,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.unix.UnixChannelOption;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.ssl.SslContext;
@@ -36,11 +36,11 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     /** NIO only: the loop that accepts and hands connections to the workers. */
-    private static final boolean PER_LOOP = Transport.EPOLL && !Boolean.getBoolean("zt.gateway.singleAcceptor");
+    private static final boolean PER_LOOP = Transport.isNative() && !Boolean.getBoolean("zt.gateway.singleAcceptor");
     private final EventLoopGroup boss = PER_LOOP ? null
             : new MultiThreadIoEventLoopGroup(1, Transport.ioHandlers());
     private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(Transport.ioHandlers());
-    /** Each listener's sockets, by configuration key: one per event loop with epoll, one with NIO. */
+    /** Each listener's sockets, by configuration key: one per event loop with io_uring or epoll, one with NIO. */
     private final Map<String, List<Channel>> listeners = new LinkedHashMap<>();
     private final IdleSweeper idle;
     private final Counter accepted;
@@ -76,10 +76,10 @@ public final class ProxyServer implements AutoCloseable {
      * itself while a request waits) or only when the handler asks (TCP relays, so each side pushes back on the
      * other).
      *
-     * <p>With epoll every event loop accepts on its own socket bound to the same address ({@code SO_REUSEPORT}; the
-     * kernel spreads new connections over them), and serves what it accepted: no acceptor thread hands each
-     * connection to another thread, which cost a thread wake-up per connection. With NIO one acceptor loop hands
-     * connections to the workers.
+     * <p>With a native transport (io_uring, epoll) every event loop accepts on its own socket bound to the same
+     * address ({@code SO_REUSEPORT}; the kernel spreads new connections over them), and serves what it accepted: no
+     * acceptor thread hands each connection to another thread, which cost a thread wake-up per connection. With NIO
+     * one acceptor loop hands connections to the workers.
      */
     private void bind(String key, InetSocketAddress address, Function<SocketChannel, ChannelHandler[]> handlers,
                       boolean autoRead, ProxyContext context) {
@@ -111,7 +111,7 @@ public final class ProxyServer implements AutoCloseable {
                     .childOption(ChannelOption.AUTO_READ, autoRead)
                     .childHandler(init);
             if (PER_LOOP) {
-                b.option(EpollChannelOption.SO_REUSEPORT, true); // TCP_NODELAY is epoll's default for children
+                b.option(UnixChannelOption.SO_REUSEPORT, true); // both native transports set TCP_NODELAY on children
             } else {
                 b.childOption(ChannelOption.TCP_NODELAY, true);
             }
@@ -136,9 +136,9 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
-    /** The socket transport in use: epoll or nio. */
+    /** The socket transport in use: io_uring, epoll or nio. */
     public String transport() {
-        return Transport.name();
+        return Transport.label();
     }
 
     /** The port a listener is bound to, by its configuration key ({@code http.listen}, {@code tcp[0].listen}). */

@@ -10,31 +10,61 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 
 /**
- * The socket transport of the gateway: Linux's native epoll where it loads, else Java NIO. One choice for the whole
- * process, since backend connections must use the same kind of event loop as the client connections they serve.
+ * The socket transport of the gateway. One choice for the whole process, since backend connections must use the
+ * same kind of event loop as the client connections they serve.
  */
-final class Transport {
+enum Transport {
+    IO_URING, EPOLL, NIO;
 
-    static final boolean EPOLL = Epoll.isAvailable() && !Boolean.getBoolean("zt.gateway.nio");
+    static final Transport CURRENT = choose(System.getProperty("zt.gateway.transport", "io_uring"));
 
-    private Transport() {
+    private static Transport choose(String wanted) {
+        if (Boolean.getBoolean("zt.gateway.nio")) {
+            return NIO;
+        }
+        return switch (wanted) {
+            case "io_uring" -> IoUring.isAvailable() ? IO_URING : Epoll.isAvailable() ? EPOLL : NIO;
+            case "epoll" -> Epoll.isAvailable() ? EPOLL : NIO;
+            default -> NIO;
+        };
+    }
+
+    /** Whether the transport is Linux-native (SO_REUSEPORT, TCP_NODELAY by default). */
+    static boolean isNative() {
+        return CURRENT != NIO;
     }
 
     static IoHandlerFactory ioHandlers() {
-        return EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return switch (CURRENT) {
+            case IO_URING -> IoUringIoHandler.newFactory();
+            case EPOLL -> EpollIoHandler.newFactory();
+            case NIO -> NioIoHandler.newFactory();
+        };
     }
 
     static Class<? extends ServerChannel> serverChannel() {
-        return EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        return switch (CURRENT) {
+            case IO_URING -> IoUringServerSocketChannel.class;
+            case EPOLL -> EpollServerSocketChannel.class;
+            case NIO -> NioServerSocketChannel.class;
+        };
     }
 
     static Class<? extends SocketChannel> socketChannel() {
-        return EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+        return switch (CURRENT) {
+            case IO_URING -> IoUringSocketChannel.class;
+            case EPOLL -> EpollSocketChannel.class;
+            case NIO -> NioSocketChannel.class;
+        };
     }
 
-    static String name() {
-        return EPOLL ? "epoll" : "nio";
+    static String label() {
+        return CURRENT.name().toLowerCase(java.util.Locale.ROOT);
     }
 }
