@@ -56,7 +56,7 @@ public final class Gateway implements AutoCloseable {
             ProxyContext context = new ProxyContext(RouteTable.from(config), JwtAuthenticator.from(config, configDir,
                     clock), cache, feed::staleness, config.maxDecisionStaleness(), sessions, new Throttle(),
                     new ConnectionEvents(config.gatewayId()), publisher::emit, clock, metrics,
-                    config.maxRequestBytes(), config.idleTimeout());
+                    config.maxRequestBytes(), config.idleTimeout(), config.forwardedFor());
             metrics.gauge("gateway_connections_live", sessions, SessionRegistry::liveConnections);
             java.util.List<ProxyServer.TcpListener> tcp = new java.util.ArrayList<>();
             for (int i = 0; i < config.tcpRoutes().size(); i++) {

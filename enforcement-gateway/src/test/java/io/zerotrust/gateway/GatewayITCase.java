@@ -136,6 +136,7 @@ class GatewayITCase {
                 http:
                   listen: "127.0.0.1:0"
                   maxRequestBytes: 2097152
+                  trustedProxies: ["127.0.0.1"]
                   routes:
                     - {name: api, host: %s, upstream: "127.0.0.1:%d"}
                     - {name: broken, host: broken.internal, upstream: "127.0.0.1:%d"}
@@ -423,6 +424,33 @@ class GatewayITCase {
                 Duration.ofSeconds(8), r -> user.equals(r.value().getUser())
                         && r.value().getPhase() == ConnectionPhase.CLOSE);
         assertThat(closes.get(0).value().getCloseReason()).isEqualTo("upstream_bad_response");
+    }
+
+    @Test
+    void aTrustedProxyNamesTheClientOfItsConnection(TestPlatform platform) throws Exception {
+        String user = "fwd-" + UUID.randomUUID();
+        String client = "198.51.100." + (1 + new java.util.Random().nextInt(254));
+        try (RawHttpClient c = new RawHttpClient(gateway.httpPort())) {
+            // the test connects from 127.0.0.1, which this gateway trusts; a trusted hop on the right is skipped
+            RawHttpClient.Response ok = c.getWith(HOST, "/fwd/1", token(user),
+                    "X-Forwarded-For: " + client + ", 127.0.0.1\r\n");
+            assertThat(ok.status()).isEqualTo(200);
+            RawHttpClient.Response changed = c.getWith(HOST, "/fwd/2", token(user),
+                    "X-Forwarded-For: 203.0.113.9\r\n");
+            assertThat(changed.status()).isEqualTo(400);
+            assertThat(changed.body()).contains("client_changed");
+        }
+        try (RawHttpClient c = new RawHttpClient(gateway.httpPort())) {
+            RawHttpClient.Response bad = c.getWith(HOST, "/fwd/3", token(user),
+                    "X-Forwarded-For: lb-7.internal\r\n");
+            assertThat(bad.status()).isEqualTo(400);
+            assertThat(bad.body()).contains("bad_forwarded_for").contains("not an address");
+        }
+        List<ConsumerRecord<String, ConnectionEvent>> events = platform.consume(Topics.CONN_EVENTS, 3,
+                Duration.ofSeconds(8), r -> user.equals(r.value().getUser()));
+        assertThat(events).extracting(r -> r.value().getPhase() + " " + r.value().getSrc().getIp() + " "
+                + r.value().getRejectReason()).containsExactlyInAnyOrder(
+                "OPEN " + client + " null", "REJECT " + client + " client_changed", "CLOSE " + client + " null");
     }
 
     @Test

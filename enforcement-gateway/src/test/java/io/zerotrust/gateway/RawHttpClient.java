@@ -49,6 +49,12 @@ final class RawHttpClient implements AutoCloseable {
         return read();
     }
 
+    /** A GET with extra header lines (each ending in CRLF). */
+    Response getWith(String host, String path, String token, String extraHeaders) throws IOException {
+        send("GET", host, path, token, extraHeaders);
+        return read();
+    }
+
     /** A GET that asks for the connection to be closed after the response. */
     Response getAndClose(String host, String path, String token) throws IOException {
         send("GET", host, path, token, "Connection: close\r\n");

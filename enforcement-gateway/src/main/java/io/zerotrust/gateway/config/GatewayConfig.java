@@ -34,8 +34,12 @@ public record GatewayConfig(
     public record Kafka(String bootstrap, String registryUrl) {
     }
 
+    /**
+     * The HTTP listener. {@code trustedProxies}: address ranges of proxies (load balancers) whose
+     * {@code X-Forwarded-For} names the client; from anyone else the header is not believed.
+     */
     public record Http(String listen, List<Route> routes, Integer maxRequestBytes, Integer idleTimeoutSeconds,
-                       Tls tls) {
+                       Tls tls, List<String> trustedProxies) {
     }
 
     /**
@@ -167,6 +171,15 @@ public record GatewayConfig(
                 where + "http.maxRequestBytes must be at least 1024");
         require(http.idleTimeoutSeconds() == null || http.idleTimeoutSeconds() >= 1,
                 where + "http.idleTimeoutSeconds must be at least 1");
+        if (http.trustedProxies() != null) {
+            for (int i = 0; i < http.trustedProxies().size(); i++) {
+                try {
+                    io.zerotrust.gateway.proxy.ForwardedFor.rule(http.trustedProxies().get(i));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(where + "http.trustedProxies[" + i + "]: " + e.getMessage());
+                }
+            }
+        }
         if (admin != null) {
             address(where + "admin.listen", admin.listen());
         }
@@ -223,6 +236,12 @@ public record GatewayConfig(
 
     public Path spillDir() {
         return Path.of(events == null || events.spillDir() == null ? "var/gateway/spill" : events.spillDir());
+    }
+
+    /** Who may name the client in {@code X-Forwarded-For} (nobody unless {@code http.trustedProxies} says). */
+    public io.zerotrust.gateway.proxy.ForwardedFor forwardedFor() {
+        return http.trustedProxies() == null ? io.zerotrust.gateway.proxy.ForwardedFor.none()
+                : io.zerotrust.gateway.proxy.ForwardedFor.trusting(http.trustedProxies());
     }
 
     public int maxRequestBytes() {

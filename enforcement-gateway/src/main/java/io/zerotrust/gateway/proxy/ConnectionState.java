@@ -22,8 +22,15 @@ public final class ConnectionState {
 
     final String connectionId = ConnectionEvents.randomId();
     final long openedAtMs;
-    final String srcIp;
-    final int srcPort;
+    /** The address of the connection's other end (a trusted proxy's, when one forwards for the client). */
+    final String peerIp;
+    /** The client: the peer, or the client a trusted proxy named in the connection's first request. */
+    String srcIp;
+    int srcPort;
+    /** The client address was settled (from the first request's {@code X-Forwarded-For}, or as the peer). */
+    boolean clientSettled;
+    /** The peer is a trusted proxy (known once the client is settled). */
+    boolean peerTrusted;
     final int localPort;
     Route route;
     Identity identity = Identity.ANONYMOUS;
@@ -38,7 +45,7 @@ public final class ConnectionState {
     String closeReason;
     /** The {@link IdleSweeper}'s clock at the connection's last read or write. */
     long lastActiveNanos;
-    private final String ipKey;
+    private String ipKey;
     private Identity keyedIdentity;
     private String userKey;
     private String deviceKey;
@@ -46,7 +53,8 @@ public final class ConnectionState {
     ConnectionState(Channel channel, long nowMs) {
         this.openedAtMs = nowMs;
         InetSocketAddress remote = channel.remoteAddress() instanceof InetSocketAddress r ? r : null;
-        this.srcIp = remote == null ? "0.0.0.0" : remote.getAddress().getHostAddress();
+        this.peerIp = remote == null ? "0.0.0.0" : remote.getAddress().getHostAddress();
+        this.srcIp = peerIp;
         this.srcPort = remote == null ? 0 : remote.getPort();
         this.ipKey = "ip:" + srcIp;
         InetSocketAddress local = channel.localAddress() instanceof InetSocketAddress l ? l : null;
@@ -101,6 +109,16 @@ public final class ConnectionState {
 
     String ipKey() {
         return ipKey;
+    }
+
+    /** Settles the client's address: a trusted proxy named {@code client} (its port is not known). */
+    void settleClient(String client) {
+        clientSettled = true;
+        if (!client.equals(srcIp)) {
+            srcIp = client;
+            srcPort = 0;
+            ipKey = "ip:" + client;
+        }
     }
 
     private void keys() {

@@ -54,6 +54,8 @@ import java.util.Optional;
  */
 final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
 
+    private static final String X_FORWARDED_FOR = "X-Forwarded-For";
+
     private final ProxyContext ctx;
     private ChannelHandlerContext self;
     private Channel backend;
@@ -183,6 +185,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
             reject(c, s, req, HttpResponseStatus.BAD_REQUEST, "bad_request", null, "the request is not valid HTTP");
             return false;
         }
+        if (!settleClient(c, s, req)) {
+            return false;
+        }
         String host = req.headers().get(HttpHeaderNames.HOST);
         String path = pathOf(req.uri());
         Optional<Route> route = ctx.routes().match(host, path);
@@ -258,6 +263,33 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
+     * Settles who the client is before anything is judged or recorded: a trusted proxy may name it in the first
+     * request's {@code X-Forwarded-For}; a later request naming another client is refused (a connection carries one
+     * client, as it carries one identity). False when the request was refused.
+     */
+    private boolean settleClient(ChannelHandlerContext c, ConnectionState s, HttpRequest req) {
+        if (ctx.forwardedFor().isEmpty()) {
+            return true;
+        }
+        String client;
+        try {
+            client = ctx.forwardedFor().client(s.peerIp, req.headers().getAll(X_FORWARDED_FOR));
+        } catch (IllegalArgumentException e) {
+            reject(c, s, req, HttpResponseStatus.BAD_REQUEST, "bad_forwarded_for", null, e.getMessage());
+            return false;
+        }
+        if (!s.clientSettled) {
+            s.peerTrusted = ctx.forwardedFor().trusts(s.peerIp);
+            s.settleClient(client);
+        } else if (!client.equals(s.srcIp)) {
+            reject(c, s, req, HttpResponseStatus.BAD_REQUEST, "client_changed", null,
+                    "a connection carries one client; open a new connection for another");
+            return false;
+        }
+        return true;
+    }
+
+    /**
      * A bearer token wins when present (with the certificate's device when the token names none); otherwise the
      * verified client certificate; otherwise anonymous.
      */
@@ -292,7 +324,11 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private void forward(ChannelHandlerContext c, Route route, HttpRequest req) {
         clientKeepAlive = HttpUtil.isKeepAlive(req);
         ConnectionState s = ConnectionState.of(c.channel());
-        req.headers().add("X-Forwarded-For", s.srcIp);
+        if (s.peerTrusted) {
+            req.headers().add(X_FORWARDED_FOR, s.peerIp); // the proxies' list, then the proxy itself
+        } else {
+            req.headers().set(X_FORWARDED_FOR, s.peerIp); // whatever the client claimed is not passed on
+        }
         if (s.identity.user() != null) {
             req.headers().set("X-Authenticated-User", s.identity.user());
         } else {

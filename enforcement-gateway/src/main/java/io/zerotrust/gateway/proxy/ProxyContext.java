@@ -15,12 +15,14 @@ import java.util.function.Supplier;
 
 /**
  * What every client connection's handlers share: routes, identity, decisions, the live-session registry, where
- * events go, the clock and the metrics. {@code decisionStaleness} is how old the decision cache is.
+ * events go, the clock and the metrics. {@code decisionStaleness} is how old the decision cache is;
+ * {@code forwardedFor}, which peers may name the client.
  */
 public record ProxyContext(RouteTable routes, JwtAuthenticator jwt, DecisionCache decisions,
                            Supplier<Duration> decisionStaleness, Duration maxStaleness, SessionRegistry sessions,
                            Throttle throttle, ConnectionEvents events, Consumer<ConnectionEvent> emit, Clock clock,
-                           MeterRegistry metrics, int maxRequestBytes, Duration idleTimeout) {
+                           MeterRegistry metrics, int maxRequestBytes, Duration idleTimeout,
+                           ForwardedFor forwardedFor) {
 
     boolean stale() {
         return decisionStaleness.get().compareTo(maxStaleness) > 0;

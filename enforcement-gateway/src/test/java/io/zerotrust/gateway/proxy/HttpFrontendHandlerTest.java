@@ -56,7 +56,7 @@ class HttpFrontendHandlerTest {
                         true, true)));
         context = new ProxyContext(routes, jwt, decisions, () -> staleness, Duration.ofSeconds(30),
                 new SessionRegistry(), new Throttle(), new ConnectionEvents("gw-test"), events::add, clock,
-                new SimpleMeterRegistry(), 1 << 20, Duration.ofMinutes(5));
+                new SimpleMeterRegistry(), 1 << 20, Duration.ofMinutes(5), ForwardedFor.none());
     }
 
     private String exchange(String request) {
