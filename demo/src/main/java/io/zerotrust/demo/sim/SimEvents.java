@@ -35,6 +35,7 @@ public final class SimEvents {
                 long duration = 50 + a.bytesOut() / 50_000; // about 50 MB/s
                 ConnectionEvent open = base(a, time, gatewayId, connection, ConnectionPhase.OPEN).build();
                 ConnectionEvent close = base(a, time + duration, gatewayId, connection, ConnectionPhase.CLOSE)
+                        .setDst(new DestinationEndpoint(a.service(), null, null, a.port())) // as the gateway's CLOSE
                         .setBytesOut(a.bytesOut()).setBytesIn(a.bytesIn()).setDurationMs(duration)
                         .setRequestCount(a.kind() == Attempt.Kind.LOGIN ? 1 : 0).setCloseReason("client_closed")
                         .build();
