@@ -15,7 +15,7 @@ import java.util.UUID;
 /**
  * The connection events an attempt produces, shaped as the gateway (and, for a refused probe, the ingest's Zeek
  * mapping) writes them: OPEN and CLOSE for a connection that carried a request, REJECT with the authentication
- * failure and the claimed user for a forged token, REJECT {@code zeek_REJ} for a probe of a closed port. The demo
+ * failure and the claimed user for a forged token, REJECT {@code zeek_rej} for a probe of a closed port. The demo
  * publishes the history this way; the live phase's events come from the real gateway.
  */
 public final class SimEvents {
@@ -52,7 +52,7 @@ public final class SimEvents {
                     .setSrc(new SourceEndpoint(a.srcIp(), 40_000 + (int) (time % 20_000), null, null, null))
                     .setDst(new DestinationEndpoint(null, null, Scenarios.GATEWAY_HOST_IP, a.port()))
                     .setProtocol("tcp").setTls(null).setHttp(null).setBytesIn(0L).setBytesOut(0L).setDurationMs(0L)
-                    .setRequestCount(0).setCloseReason(null).setRejectReason("zeek_REJ").setDecision(null)
+                    .setRequestCount(0).setCloseReason(null).setRejectReason("zeek_rej").setDecision(null)
                     .setAttributes(Map.of()).build());
         };
     }
