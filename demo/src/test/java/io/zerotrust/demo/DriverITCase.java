@@ -117,6 +117,23 @@ class DriverITCase {
                 ConnectionPhase.CLOSE);
     }
 
+    @Test
+    void theHistoryIsPublishedInFullAndInEventTimeOrder(TestPlatform platform) {
+        io.zerotrust.demo.sim.Plan plan = io.zerotrust.demo.sim.Plan.generate(3, 30, System.currentTimeMillis(),
+                6 * 60_000L, 20_000);
+        List<ConnectionEvent> history = io.zerotrust.demo.sim.HistoryPublisher.events(plan, "gw-demo-history-it");
+        assertThat(history).isSortedAccordingTo(java.util.Comparator.comparingLong(ConnectionEvent::getEventTime));
+        List<Long> progress = new CopyOnWriteArrayList<>();
+        long sent = io.zerotrust.demo.sim.HistoryPublisher.publish(platform.kafkaBootstrap(), platform.registry(),
+                history, progress::add);
+        assertThat(sent).isEqualTo(history.size());
+        assertThat(progress).last().isEqualTo(sent);
+        List<ConsumerRecord<String, ConnectionEvent>> back = platform.consume(Topics.CONN_EVENTS, history.size(),
+                Duration.ofSeconds(20), r -> "gw-demo-history-it".equals(r.value().getGatewayId()));
+        assertThat(back).hasSize(history.size());
+        assertThat(back).allSatisfy(r -> assertThat(r.timestamp()).isEqualTo(r.value().getEventTime()));
+    }
+
     /** What the detectors read from an event (the destination port aside: the gateway reports the upstream's). */
     private static List<Object> shape(ConnectionEvent e) {
         return List.of(String.valueOf(e.getPhase()), String.valueOf(e.getUser()), String.valueOf(e.getDeviceId()),
