@@ -41,7 +41,8 @@ public record Evaluation(List<ScenarioResult> scenarios, Set<String> enforcedEnt
 
     /** What became of one scripted attack; times are epoch milliseconds, null when it did not happen. */
     public record ScenarioResult(Scenario scenario, long startedAtMs, Long detectedAtMs, String detector,
-                                 Long enforcedAtMs, Action action, String decisionId, Long appliedAtMs) {
+                                 Long enforcedAtMs, Action action, String rule, String decisionId,
+                                 Long appliedAtMs) {
 
         public boolean detected() {
             return detectedAtMs != null;
@@ -108,6 +109,7 @@ public record Evaluation(List<ScenarioResult> scenarios, Set<String> enforcedEnt
             results.add(new ScenarioResult(s, started, hit.map(Anomaly::getDetectedAt).orElse(null),
                     hit.map(Anomaly::getDetector).orElse(null), enforced.map(EnforcementDecision::getIssuedAt)
                     .orElse(null), enforced.map(EnforcementDecision::getAction).orElse(null),
+                    enforced.map(EnforcementDecision::getRuleId).orElse(null),
                     enforced.map(EnforcementDecision::getDecisionId).orElse(null),
                     ack == null ? null : ack.getAppliedAt()));
         }
@@ -145,8 +147,8 @@ public record Evaluation(List<ScenarioResult> scenarios, Set<String> enforcedEnt
 
     /**
      * The entities the attacks involve: each scenario's entity, the addresses its attempts came from when no benign
-     * person lives there (the attackers'), and the home address of each account a scenario acts on (its
-     * workstation is compromised too).
+     * person lives there (the attackers'), the home address of each account a scenario acts on (its workstation is
+     * compromised too), and the devices its attempts used (the attacker's, or the compromised account's own).
      */
     static Set<String> involvedEntities(Plan plan) {
         Set<String> homes = new HashSet<>();
@@ -157,6 +159,9 @@ public record Evaluation(List<ScenarioResult> scenarios, Set<String> enforcedEnt
             for (Attempt a : s.attempts()) {
                 if (!homes.contains(a.srcIp()) || s.entity().equals("user:" + a.user())) {
                     involved.add("ip:" + a.srcIp());
+                }
+                if (a.device() != null && s.entity().equals("user:" + a.user())) {
+                    involved.add("device:" + a.device());
                 }
             }
         }

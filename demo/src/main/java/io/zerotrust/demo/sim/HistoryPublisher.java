@@ -18,7 +18,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * Publishes a plan's history to {@code conn.events} as the gateway would have written it over the past days, in
  * event-time order and keyed like the gateway's events, so that the risk engine learns everyone's habits before the
- * live phase. Idempotent producer, acks from all replicas; returns once every event is acknowledged.
+ * live phase. The jobs read event time from the record's value; the Kafka timestamp is the publish time, so a job
+ * told to start at the demo's start time reads the history too, and retention counts from now. Idempotent producer,
+ * acks from all replicas; returns once every event is acknowledged.
  */
 public final class HistoryPublisher {
 
@@ -56,8 +58,7 @@ public final class HistoryPublisher {
                 new ByteArraySerializer())) {
             for (ConnectionEvent e : events) {
                 String key = e.getUser() != null ? "user:" + e.getUser() : "ip:" + e.getSrc().getIp();
-                producer.send(new ProducerRecord<>(Topics.CONN_EVENTS.name(), null, e.getEventTime(), key,
-                        codec.encode(e)));
+                producer.send(new ProducerRecord<>(Topics.CONN_EVENTS.name(), key, codec.encode(e)));
                 if (++sent % 5_000 == 0) {
                     progress.accept(sent);
                 }

@@ -89,6 +89,22 @@ class EvaluationTest {
     }
 
     @Test
+    void theCompromisedAccountsDevicesAndWorkstationsAreNotFalsePositives() {
+        pipelineCatchesEverything();
+        Scenario travel = plan.scenarios().get(2);
+        String victimDevice = "device:" + travel.attempts().get(0).device();
+        String victimHome = "ip:" + travel.attempts().get(0).srcIp();
+        decisions.add(decision("dev", victimDevice, Action.STEP_UP, DecisionMode.ENFORCE, LIVE + 200_000,
+                LIVE + 200_100));
+        decisions.add(decision("home", victimHome, Action.BLOCK, DecisionMode.ENFORCE, LIVE + 200_000,
+                LIVE + 200_100));
+        Evaluation e = Evaluation.of(plan, LIVE, Map.of(), anomalies, decisions, acks);
+        assertThat(e.enforcedEntities()).contains(victimDevice, victimHome);
+        assertThat(e.falsePositives()).isEmpty();
+        assertThat(e.precision()).isEqualTo(1.0);
+    }
+
+    @Test
     void decisionsFromTheHistoryAreNotJudged() {
         pipelineCatchesEverything();
         decisions.add(decision("old", "user:" + plan.population().get(35).user(), Action.BLOCK, DecisionMode.ENFORCE,
