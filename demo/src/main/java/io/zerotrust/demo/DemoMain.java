@@ -137,8 +137,10 @@ public final class DemoMain {
             long t0 = CLOCK.millis();
             say("run folder " + s.runDir() + "; live phase " + s.minutes() + " min, " + s.people() + " people, seed "
                     + s.seed());
-            // the history ends now: everything live happens after it, in event time too
-            Plan plan = Plan.generate(s.seed(), s.people(), t0, s.minutes() * 60_000L, 20_000);
+            // the history ends now: everything live happens after it, in event time too. The run's tag is in every
+            // name and address, so decisions still live from an earlier run on this platform touch nobody here.
+            String tag = Long.toString((t0 / 1000) % (36L * 36 * 36 * 36), 36);
+            Plan plan = Plan.generate(s.seed(), s.people(), tag, t0, s.minutes() * 60_000L, 20_000);
 
             DemoUpstreams upstreams = DemoUpstreams.start(DemoGatewayConfig.TCP_SERVICES);
             open.add(upstreams);
@@ -148,6 +150,8 @@ public final class DemoMain {
                     "demo-admin-" + Long.toHexString(Double.doubleToLongBits(Math.random())));
             Gateway gateway = Gateway.start(GatewayConfig.load(gatewayYaml), s.runDir(), CLOCK);
             open.add(gateway);
+            say("run tag " + tag + " (users u0000-" + tag + " …, attackers from " + plan.scenarios().get(0).entity()
+                    + " …)");
             say("gateway: HTTP 127.0.0.1:" + gateway.httpPort() + ", admin 127.0.0.1:" + gateway.adminPort()
                     + " (metrics at /metrics), " + Service.count() + " services behind it");
 

@@ -34,6 +34,17 @@ public record Plan(Population population, long liveStart, long liveMs, List<Atte
      * person makes about one request every {@code meanGapMs} during the live phase.
      */
     public static Plan generate(long seed, int people, long liveStart, long liveMs, long meanGapMs) {
+        return generate(seed, people, "", liveStart, liveMs, meanGapMs);
+    }
+
+    /**
+     * As above, with the people's names and addresses and the attackers' addresses also depending on {@code tag}
+     * (a run's own tag keeps it clear of decisions still live from earlier runs on the same platform).
+     */
+    public static Plan generate(long seed, int people, String tag, long liveStart, long liveMs, long meanGapMs) {
+        if (!tag.matches("[a-z0-9]{0,8}")) {
+            throw new IllegalArgumentException("a run tag is up to 8 lower-case letters or digits, got '" + tag + "'");
+        }
         if (liveMs < Scenarios.MIN_LIVE_MS) {
             throw new IllegalArgumentException("the live phase must last at least " + Scenarios.MIN_LIVE_MS / 60_000
                     + " minutes for the scripted attacks, got " + liveMs / 1000 + " s");
@@ -41,7 +52,7 @@ public record Plan(Population population, long liveStart, long liveMs, List<Atte
         if (meanGapMs < 100) {
             throw new IllegalArgumentException("the mean gap between a person's requests must be at least 100 ms");
         }
-        Population population = Population.generate(seed, people);
+        Population population = Population.generate(seed, people, tag);
         Random r = new Random(seed ^ 0x5DEECE66DL);
         List<Attempt> history = new ArrayList<>();
         long firstDay = (liveStart / DAY - HISTORY_DAYS) * DAY;
@@ -67,7 +78,7 @@ public record Plan(Population population, long liveStart, long liveMs, List<Atte
             }
         }
         live.sort(Comparator.comparingLong(Attempt::time));
-        return new Plan(population, liveStart, liveMs, history, live, Scenarios.against(population));
+        return new Plan(population, liveStart, liveMs, history, live, Scenarios.against(population, tag));
     }
 
     /** One benign visit: now and then a mistyped credential first, then a request to one of the usual services. */

@@ -22,14 +22,23 @@ public final class Population {
     }
 
     public static Population generate(long seed, int size) {
+        return generate(seed, size, "");
+    }
+
+    /**
+     * A population whose names and addresses also depend on {@code tag}: runs with different tags share no user,
+     * device or address, so decisions still live from an earlier run on the same platform touch nobody of this one.
+     */
+    public static Population generate(long seed, int size, String tag) {
         if (size < 10 || size > 5_000) {
             throw new IllegalArgumentException("the population must have 10 to 5,000 people, got " + size);
         }
-        Random r = new Random(seed);
+        Random r = new Random(tag.isEmpty() ? seed : seed * 1_000_003L + tag.hashCode());
+        String suffix = tag.isEmpty() ? "" : "-" + tag;
         List<Service> http = Service.ALL.stream().filter(s -> !s.tcp()).toList();
         List<Person> people = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
-            String user = String.format("u%04d", i);
+            String user = String.format("u%04d", i) + suffix;
             String[] home = HOMES[r.nextInt(HOMES.length)];
             String ip = home[0].chars().filter(c -> c == '.').count() == 2
                     ? home[0] + (1 + r.nextInt(250)) + "." + (1 + r.nextInt(250))

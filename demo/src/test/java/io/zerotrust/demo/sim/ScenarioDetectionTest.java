@@ -46,6 +46,7 @@ class ScenarioDetectionTest {
         for (long seed : SEEDS) {
             REPLAYS.add(replay(Plan.generate(seed, 60, LIVE_START, 7 * 60_000L, 20_000)));
         }
+        REPLAYS.add(replay(Plan.generate(42, 60, "k3x9", LIVE_START, 6 * 60_000L, 20_000))); // a demo run's tag
     }
 
     private static Replay replay(Plan plan) {
@@ -144,6 +145,25 @@ class ScenarioDetectionTest {
                 assertThat(fired.stream().mapToDouble(Fired::points).sum()).as(entity).isLessThan(25);
             }
         }
+    }
+
+    @Test
+    void runsWithDifferentTagsShareNoEntity() {
+        Plan a = Plan.generate(42, 60, "aaaa", LIVE_START, 6 * 60_000L, 20_000);
+        Plan b = Plan.generate(42, 60, "bbbb", LIVE_START, 6 * 60_000L, 20_000);
+        Set<String> ofA = entities(a);
+        Set<String> ofB = entities(b);
+        assertThat(ofA).hasSizeGreaterThan(120);
+        ofA.retainAll(ofB);
+        assertThat(ofA).as("entities of both runs").isEmpty();
+    }
+
+    private static Set<String> entities(Plan p) {
+        Set<String> all = new HashSet<>();
+        p.population().people().forEach(x -> all.addAll(List.of("user:" + x.user(), "device:" + x.device(),
+                "ip:" + x.homeIp())));
+        p.scenarios().forEach(s -> s.attempts().forEach(x -> all.add("ip:" + x.srcIp())));
+        return all;
     }
 
     @Test
