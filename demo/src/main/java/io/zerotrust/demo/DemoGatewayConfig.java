@@ -39,7 +39,8 @@ public final class DemoGatewayConfig {
         }
         y.append("tcp:\n");
         for (int i = 0; i < TCP_SERVICES.size(); i++) {
-            y.append("  - {name: ").append(TCP_SERVICES.get(i)).append(", listen: \"127.0.0.1:0\", upstream: \"127.0.0.1:")
+            y.append("  - {name: ").append(TCP_SERVICES.get(i))
+                    .append(", listen: \"127.0.0.1:0\", upstream: \"127.0.0.1:")
                     .append(upstreams.tcpPort(i)).append("\", service: ").append(TCP_SERVICES.get(i)).append("}\n");
         }
         y.append("admin: {listen: \"127.0.0.1:0\", token: \"").append(adminToken).append("\"}\n");

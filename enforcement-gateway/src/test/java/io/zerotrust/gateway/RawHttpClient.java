@@ -91,7 +91,7 @@ final class RawHttpClient implements AutoCloseable {
         return read();
     }
 
-    /** POSTs a head announcing {@code declared} body bytes but sends only {@code sent} of them, then reads a response. */
+    /** POSTs a head announcing {@code declared} body bytes, sends only {@code sent} of them, then reads a response. */
     Response postPartially(String host, String path, String token, int declared, int sent) throws IOException {
         String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + token
                 + "\r\nContent-Length: " + declared + "\r\n\r\n" + "x".repeat(sent);

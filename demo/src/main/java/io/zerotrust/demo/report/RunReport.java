@@ -46,9 +46,10 @@ public final class RunReport {
                 .append(plan.history().size()).append(" visits of history, ").append(plan.live().size())
                 .append(" live visits, ").append(plan.scenarios().size()).append(" scripted attacks over ")
                 .append(plan.liveMs() / 60_000).append(" min.\n\n");
-        b.append("Times count from each scenario's first attempt. A scenario can be enforced before its own detector fires:")
-                .append(" the rule column says which policy rule acted.\n\n");
-        b.append("| scenario | what | entity | detected after | by | enforced after | action | rule | applied after |\n");
+        b.append("Times count from each scenario's first attempt. A scenario can be enforced before its own detector")
+                .append(" fires: the rule column says which policy rule acted.\n\n");
+        b.append("| scenario | what | entity | detected after | by | enforced after | action | rule ")
+                .append("| applied after |\n");
         b.append("|---|---|---|---|---|---|---|---|---|\n");
         for (ScenarioResult r : e.scenarios()) {
             b.append("| ").append(r.scenario().name()).append(" | ").append(r.scenario().description()).append(" | `")

@@ -32,7 +32,8 @@ public final class LiveRun implements AutoCloseable {
 
     private final Function<Attempt, Driver.Outcome> runner;
     private final Clock clock;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "live-timer"));
+    private final ScheduledExecutorService timer =
+            Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "live-timer"));
     private final ExecutorService workers;
     private final Map<String, Tally> tallies = new ConcurrentHashMap<>();
     private final LongAdder pending = new LongAdder();

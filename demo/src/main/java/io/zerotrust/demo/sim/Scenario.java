@@ -12,7 +12,8 @@ import java.util.Set;
  * @param description what happens, for the report
  * @param entity      the entity key the risk engine should act on ({@code ip:203.0.113.50}, {@code user:u0001})
  * @param detectors   the detectors that recognise it (any one of them is a detection)
- * @param minAction   the mildest enforcement that stops it, in the policy's order of severity (STEP_UP &lt; THROTTLE &lt; BLOCK)
+ * @param minAction   the mildest enforcement that stops it, in the policy's order of severity
+ *                    (STEP_UP &lt; THROTTLE &lt; BLOCK)
  * @param startMs     its first attempt, as an offset into the live phase
  * @param attempts    its connection attempts, times as offsets into the live phase
  */

@@ -46,8 +46,9 @@ public final class Scenarios {
             throw new IllegalArgumentException("the scenarios need a population of at least 30, got " + p.size());
         }
         Attackers x = Attackers.of(tag);
-        return List.of(credentialStuffing(p, x.stuffing()), passwordSpray(p, x.spray()), impossibleTravel(p, x.travel()),
-                stolenToken(p, x.stolen(), x.device()), lateralFanOut(p), portScan(x.scanner()), exfiltration(p));
+        return List.of(credentialStuffing(p, x.stuffing()), passwordSpray(p, x.spray()),
+                impossibleTravel(p, x.travel()), stolenToken(p, x.stolen(), x.device()), lateralFanOut(p),
+                portScan(x.scanner()), exfiltration(p));
     }
 
     /** Forged tokens for four accounts from one address, five tries each within a minute. */

@@ -11,8 +11,8 @@ import java.net.InetSocketAddress;
 /**
  * The upstream side of a client connection: relays the upstream's response bytes to the client connection it is
  * bound to as they arrive, without decoding them ({@link ResponseFramer} finds where each response ends), flushing
- * once per read, and tells it when the upstream closed while a response was owed. Between clients the connection
- * rests in the {@link UpstreamPool}, unbound, between requests. Runs on the event loop it was created on, which is its clients' loop.
+ * once per read, and tells it when the upstream closed while a response was owed. Between requests the connection
+ * rests in the {@link UpstreamPool}, unbound. Runs on the event loop it was created on, which is its clients' loop.
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter implements ResponseFramer.Listener {
 
