@@ -29,14 +29,15 @@ import java.util.Set;
  *   <li>Per scenario: the first anomaly for its entity from one of its detectors after it started, the first
  *       enforced decision for the entity at least as severe as it needs, and that decision's acknowledgement.</li>
  *   <li>Precision: of the entities that got an enforced (non-ALLOW, ENFORCE-mode) decision during the live phase,
- *       the share that the attacks involved (their entities, the attackers' addresses, the compromised accounts'
- *       addresses); recall: the share of scenarios enforced. Every other enforced entity is a false positive, and a
- *       benign person's account among them is named.</li>
+ *       the share that the attacks involved (their entities, the attackers' addresses, the accounts they tried
+ *       credentials on, the compromised accounts' devices and addresses); recall: the share of scenarios enforced.
+ *       Every other enforced entity is a false positive. A BLOCK on a person whose account no attack took over is
+ *       named apart: the run fails on it (an account under a credential attack may be asked to step up).</li>
  *   <li>Loop latency over every acknowledged decision of the live phase: trigger event → issued → applied.</li>
  * </ul>
  */
 public record Evaluation(List<ScenarioResult> scenarios, Set<String> enforcedEntities, Set<String> falsePositives,
-                         Set<String> benignUsersActedOn, double precision, double recall, Latencies decide,
+                         Set<String> benignUsersBlocked, double precision, double recall, Latencies decide,
                          Latencies deliver, Latencies loop) {
 
     /** What became of one scripted attack; times are epoch milliseconds, null when it did not happen. */
@@ -119,10 +120,13 @@ public record Evaluation(List<ScenarioResult> scenarios, Set<String> enforcedEnt
         live.stream().filter(d -> d.getAction() != Action.ALLOW).forEach(d -> enforcedEntities.add(d.getEntity()));
         Set<String> falsePositives = new LinkedHashSet<>(enforcedEntities);
         falsePositives.removeAll(involved);
-        Set<String> benignUsers = new LinkedHashSet<>();
-        for (Person p : plan.population().people()) {
-            if (falsePositives.contains("user:" + p.user())) {
-                benignUsers.add("user:" + p.user());
+        Set<String> takenOver = new HashSet<>();
+        plan.scenarios().forEach(s -> takenOver.add(s.entity()));
+        Set<String> benignBlocked = new LinkedHashSet<>();
+        for (EnforcementDecision d : live) {
+            if (d.getAction() == Action.BLOCK && d.getEntity().startsWith("user:") && !takenOver.contains(d.getEntity())
+                    && plan.population().people().stream().anyMatch(p -> d.getEntity().equals("user:" + p.user()))) {
+                benignBlocked.add(d.getEntity());
             }
         }
         double precision = enforcedEntities.isEmpty() ? 1.0
@@ -141,14 +145,15 @@ public record Evaluation(List<ScenarioResult> scenarios, Set<String> enforcedEnt
                 loop.add(a.getAppliedAt() - d.getEventTime());
             }
         }
-        return new Evaluation(results, enforcedEntities, falsePositives, benignUsers, precision, recall,
+        return new Evaluation(results, enforcedEntities, falsePositives, benignBlocked, precision, recall,
                 Latencies.of(decide), Latencies.of(deliver), Latencies.of(loop));
     }
 
     /**
      * The entities the attacks involve: each scenario's entity, the addresses its attempts came from when no benign
      * person lives there (the attackers'), the home address of each account a scenario acts on (its workstation is
-     * compromised too), and the devices its attempts used (the attacker's, or the compromised account's own).
+     * compromised too), the devices its attempts used (the attacker's, or the compromised account's own), and the
+     * accounts it tried forged credentials on.
      */
     static Set<String> involvedEntities(Plan plan) {
         Set<String> homes = new HashSet<>();
@@ -163,13 +168,16 @@ public record Evaluation(List<ScenarioResult> scenarios, Set<String> enforcedEnt
                 if (a.device() != null && s.entity().equals("user:" + a.user())) {
                     involved.add("device:" + a.device());
                 }
+                if (a.kind() == Attempt.Kind.BAD_TOKEN && a.user() != null) {
+                    involved.add("user:" + a.user());
+                }
             }
         }
         return involved;
     }
 
-    /** Every scenario detected and enforced, and no benign person's account acted on. */
+    /** Every scenario detected and enforced, and no benign person blocked. */
     public boolean passed() {
-        return scenarios.stream().allMatch(r -> r.detected() && r.enforced()) && benignUsersActedOn.isEmpty();
+        return scenarios.stream().allMatch(r -> r.detected() && r.enforced()) && benignUsersBlocked.isEmpty();
     }
 }

@@ -26,16 +26,16 @@ public final class RunReport {
                     r.rule() == null ? "-" : r.rule(), after(r.startedAtMs(), r.appliedAtMs())));
         }
         b.append("(seconds after each scenario's first attempt)\n");
-        b.append(String.format(Locale.ROOT, "%nprecision %.2f, recall %.2f; false positives: %s; benign accounts "
-                        + "acted on: %s%n", e.precision(), e.recall(),
+        b.append(String.format(Locale.ROOT, "%nprecision %.2f, recall %.2f; false positives: %s; benign people "
+                        + "blocked: %s%n", e.precision(), e.recall(),
                 e.falsePositives().isEmpty() ? "none" : String.join(", ", e.falsePositives()),
-                e.benignUsersActedOn().isEmpty() ? "none" : String.join(", ", e.benignUsersActedOn())));
+                e.benignUsersBlocked().isEmpty() ? "none" : String.join(", ", e.benignUsersBlocked())));
         b.append("loop latency (trigger event at the gateway -> decision applied by the gateway): ")
                 .append(latencies(e.loop())).append('\n');
         b.append("  of which event -> decision issued: ").append(latencies(e.decide()))
                 .append("; issued -> applied: ").append(latencies(e.deliver())).append('\n');
-        b.append(e.passed() ? "RESULT: every scripted attack detected and enforced; no benign account acted on"
-                : "RESULT: NOT every attack was detected and enforced, or a benign account was acted on").append('\n');
+        b.append(e.passed() ? "RESULT: every scripted attack detected and enforced; no benign person blocked"
+                : "RESULT: NOT every attack was detected and enforced, or a benign person was blocked").append('\n');
         return b.toString();
     }
 

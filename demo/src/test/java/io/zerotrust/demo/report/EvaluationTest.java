@@ -62,9 +62,35 @@ class EvaluationTest {
         decisions.add(decision("fp", bystander, Action.BLOCK, DecisionMode.ENFORCE, LIVE + 10_000, LIVE + 10_050));
         Evaluation e = Evaluation.of(plan, LIVE, Map.of(), anomalies, decisions, acks);
         assertThat(e.falsePositives()).containsExactly(bystander);
-        assertThat(e.benignUsersActedOn()).containsExactly(bystander);
+        assertThat(e.benignUsersBlocked()).containsExactly(bystander);
         assertThat(e.precision()).isEqualTo(7.0 / 8.0);
         assertThat(e.passed()).isFalse();
+    }
+
+    @Test
+    void anAccountUnderACredentialAttackMayBeSteppedUpButNotBlocked() {
+        pipelineCatchesEverything();
+        Scenario stuffing = plan.scenarios().get(0);
+        String target = "user:" + stuffing.attempts().get(0).user();
+        decisions.add(decision("target", target, Action.STEP_UP, DecisionMode.ENFORCE, LIVE + 60_000, LIVE + 60_040));
+        Evaluation stepped = Evaluation.of(plan, LIVE, Map.of(), anomalies, decisions, acks);
+        assertThat(stepped.falsePositives()).as("the account was under attack").isEmpty();
+        assertThat(stepped.passed()).isTrue();
+        decisions.add(decision("target-2", target, Action.BLOCK, DecisionMode.ENFORCE, LIVE + 61_000, LIVE + 61_040));
+        Evaluation blocked = Evaluation.of(plan, LIVE, Map.of(), anomalies, decisions, acks);
+        assertThat(blocked.benignUsersBlocked()).containsExactly(target);
+        assertThat(blocked.passed()).isFalse();
+    }
+
+    @Test
+    void aBystanderSteppedUpIsAFalsePositiveThatDoesNotFailTheRun() {
+        pipelineCatchesEverything();
+        String bystander = "user:" + plan.population().get(36).user();
+        decisions.add(decision("by", bystander, Action.STEP_UP, DecisionMode.ENFORCE, LIVE + 10_000, LIVE + 10_050));
+        Evaluation e = Evaluation.of(plan, LIVE, Map.of(), anomalies, decisions, acks);
+        assertThat(e.falsePositives()).containsExactly(bystander);
+        assertThat(e.benignUsersBlocked()).isEmpty();
+        assertThat(e.passed()).isTrue();
     }
 
     @Test

@@ -118,6 +118,9 @@ public final class RiskJob {
     /** Adds the whole job to {@code env}; shared by {@link #main} and the tests. */
     public static void build(StreamExecutionEnvironment env, RiskJobConfig c) {
         env.setParallelism(c.parallelism());
+        // records between operators are flushed after this long at the latest, not after Flink's default 100 ms at
+        // each of the job's shuffles: decisions must not wait for buffers to fill
+        env.setBufferTimeout(c.bufferTimeoutMs());
         env.enableCheckpointing(c.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
         JobSettings.checkpointsIn(env, c.checkpointDir());
         GeoTable geo = c.file(RiskJobConfig.GEO_FILE).map(p -> {
