@@ -153,7 +153,7 @@ public final class DemoMain {
             say("run tag " + tag + " (users u0000-" + tag + " …, attackers from " + plan.scenarios().get(0).entity()
                     + " …)");
             say("gateway: HTTP 127.0.0.1:" + gateway.httpPort() + ", admin 127.0.0.1:" + gateway.adminPort()
-                    + " (metrics at /metrics), " + Service.count() + " services behind it");
+                    + " (metrics at /metrics), " + io.zerotrust.demo.sim.Service.ALL.size() + " services behind it");
 
             Properties ingest = new Properties();
             ingest.put(StreamsConfig.APPLICATION_ID_CONFIG, "zt-demo-ingest-" + run);
@@ -299,13 +299,6 @@ public final class DemoMain {
                 }
             }
             open.clear();
-        }
-    }
-
-    /** The demo's services, for the start-up line. */
-    private static final class Service {
-        static int count() {
-            return io.zerotrust.demo.sim.Service.ALL.size();
         }
     }
 

@@ -6,7 +6,6 @@ import io.zerotrust.avro.DecisionApplied;
 import io.zerotrust.avro.DecisionMode;
 import io.zerotrust.avro.EnforcementDecision;
 import io.zerotrust.demo.sim.Attempt;
-import io.zerotrust.demo.sim.Person;
 import io.zerotrust.demo.sim.Plan;
 import io.zerotrust.demo.sim.Scenario;
 import java.util.ArrayList;
@@ -120,12 +119,12 @@ public record Evaluation(List<ScenarioResult> scenarios, Set<String> enforcedEnt
         live.stream().filter(d -> d.getAction() != Action.ALLOW).forEach(d -> enforcedEntities.add(d.getEntity()));
         Set<String> falsePositives = new LinkedHashSet<>(enforcedEntities);
         falsePositives.removeAll(involved);
-        Set<String> takenOver = new HashSet<>();
-        plan.scenarios().forEach(s -> takenOver.add(s.entity()));
+        Set<String> benign = new HashSet<>();
+        plan.population().people().forEach(p -> benign.add("user:" + p.user()));
+        plan.scenarios().forEach(s -> benign.remove(s.entity())); // accounts an attack took over
         Set<String> benignBlocked = new LinkedHashSet<>();
         for (EnforcementDecision d : live) {
-            if (d.getAction() == Action.BLOCK && d.getEntity().startsWith("user:") && !takenOver.contains(d.getEntity())
-                    && plan.population().people().stream().anyMatch(p -> d.getEntity().equals("user:" + p.user()))) {
+            if (d.getAction() == Action.BLOCK && benign.contains(d.getEntity())) {
                 benignBlocked.add(d.getEntity());
             }
         }

@@ -1,6 +1,7 @@
 package io.zerotrust.demo.sim;
 
 import io.zerotrust.avro.ConnectionEvent;
+import io.zerotrust.gateway.events.EventPublisher;
 import io.zerotrust.schemas.registry.RegistryClient;
 import io.zerotrust.schemas.serde.AvroCodec;
 import io.zerotrust.schemas.topics.Topics;
@@ -57,8 +58,8 @@ public final class HistoryPublisher {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
                 new ByteArraySerializer())) {
             for (ConnectionEvent e : events) {
-                String key = e.getUser() != null ? "user:" + e.getUser() : "ip:" + e.getSrc().getIp();
-                producer.send(new ProducerRecord<>(Topics.CONN_EVENTS.name(), key, codec.encode(e)));
+                producer.send(new ProducerRecord<>(Topics.CONN_EVENTS.name(), EventPublisher.keyOf(e),
+                        codec.encode(e)));
                 if (++sent % 5_000 == 0) {
                     progress.accept(sent);
                 }

@@ -294,7 +294,8 @@ public final class EventPublisher implements AutoCloseable {
         }
     }
 
-    static String keyOf(ConnectionEvent e) {
+    /** The Kafka key of a connection event: its principal ({@code user:<name>}, else {@code ip:<address>}). */
+    public static String keyOf(ConnectionEvent e) {
         return e.getUser() != null ? "user:" + e.getUser() : "ip:" + e.getSrc().getIp();
     }
 
