@@ -1,11 +1,10 @@
 package io.zerotrust.demo;
 
-import io.zerotrust.avro.Anomaly;
-import io.zerotrust.avro.DecisionApplied;
-import io.zerotrust.avro.EnforcementDecision;
+import io.zerotrust.demo.monitor.Collector;
+import io.zerotrust.demo.monitor.Monitor;
+import io.zerotrust.demo.report.Audit;
 import io.zerotrust.demo.report.Evaluation;
 import io.zerotrust.demo.report.RunReport;
-import io.zerotrust.demo.services.DemoUpstreams;
 import io.zerotrust.demo.sim.DemoIdentityProvider;
 import io.zerotrust.demo.sim.Driver;
 import io.zerotrust.demo.sim.HistoryPublisher;
@@ -14,12 +13,6 @@ import io.zerotrust.demo.sim.Plan;
 import io.zerotrust.demo.sim.Scenarios;
 import io.zerotrust.demo.sim.ZeekSensor;
 import io.zerotrust.gateway.Gateway;
-import io.zerotrust.gateway.config.GatewayConfig;
-import io.zerotrust.ingest.IngestMain;
-import io.zerotrust.ingest.IngestSettings;
-import io.zerotrust.jobs.analytics.AnalyticsJob;
-import io.zerotrust.jobs.risk.RiskJob;
-import io.zerotrust.jobs.risk.RiskJobConfig;
 import io.zerotrust.schemas.registry.RegistryClient;
 import io.zerotrust.schemas.topics.Topics;
 import java.nio.charset.StandardCharsets;
@@ -33,9 +26,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -45,7 +35,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * {@code ./pipeline demo}: the closed loop on one machine. On the platform of {@code ./pipeline up} it starts the
@@ -56,14 +45,16 @@ import org.apache.kafka.streams.StreamsConfig;
 public final class DemoMain {
 
     private static final Clock CLOCK = Clock.systemUTC();
+    /** The analysts' query pack (the demo runs from the repository's root). */
+    private static final Path QUERIES = Path.of("dashboards/queries");
     private final long began = CLOCK.millis();
 
     private DemoMain() {
     }
 
     /** Settings from {@code --key=value} arguments. */
-    record Settings(String kafka, String registry, String clickhouse, int minutes, int people, long seed,
-                    Path runDir, int workers) {
+    record Settings(String kafka, String registry, String clickhouse, String database, int minutes, int people,
+                    long seed, Path runDir, int workers) {
 
         static Settings parse(String[] args) {
             Map<String, String> m = new HashMap<>();
@@ -74,8 +65,8 @@ public final class DemoMain {
                 }
                 m.put(a.substring(2, eq), a.substring(eq + 1));
             }
-            List<String> known = List.of("kafka", "registry", "clickhouse", "minutes", "people", "seed", "dir",
-                    "workers");
+            List<String> known = List.of("kafka", "registry", "clickhouse", "database", "minutes", "people", "seed",
+                    "dir", "workers");
             for (String k : m.keySet()) {
                 if (!known.contains(k)) {
                     throw new IllegalArgumentException("unknown setting --" + k + "; known: --" + String.join(", --",
@@ -89,8 +80,16 @@ public final class DemoMain {
             String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             return new Settings(m.getOrDefault("kafka", "127.0.0.1:9092"),
                     m.getOrDefault("registry", "http://127.0.0.1:8081"),
-                    m.getOrDefault("clickhouse", "http://127.0.0.1:8123"), minutes, people, seed,
+                    m.getOrDefault("clickhouse", "http://127.0.0.1:8123"), database(m), minutes, people, seed,
                     Path.of(m.getOrDefault("dir", "var/demo/run-" + stamp)), workers);
+        }
+
+        private static String database(Map<String, String> m) {
+            String db = m.getOrDefault("database", "zt");
+            if (!db.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw new IllegalArgumentException("--database must be a plain identifier, got '" + db + "'");
+            }
+            return db;
         }
 
         private static int number(Map<String, String> m, String key, int dflt, int min, int max) {
@@ -142,59 +141,29 @@ public final class DemoMain {
             String tag = Long.toString((t0 / 1000) % (36L * 36 * 36 * 36), 36);
             Plan plan = Plan.generate(s.seed(), s.people(), tag, t0, s.minutes() * 60_000L, 20_000);
 
-            DemoUpstreams upstreams = DemoUpstreams.start(DemoGatewayConfig.TCP_SERVICES);
-            open.add(upstreams);
             DemoIdentityProvider idp = new DemoIdentityProvider();
-            idp.writePublicKey(s.runDir().resolve("idp.pem"));
-            Path gatewayYaml = DemoGatewayConfig.write(s.runDir(), "gw-demo", s.kafka(), s.registry(), upstreams,
-                    "demo-admin-" + Long.toHexString(Double.doubleToLongBits(Math.random())));
-            Gateway gateway = Gateway.start(GatewayConfig.load(gatewayYaml), s.runDir(), CLOCK);
-            open.add(gateway);
+            LocalLoop loop = LocalLoop.start(new LocalLoop.Platform(s.kafka(), s.registry(), s.clickhouse(),
+                    s.database(), s.runDir()), run, t0, true, idp, Map.of(), CLOCK);
+            open.add(loop);
+            Gateway gateway = loop.gateway();
             say("run tag " + tag + " (users u0000-" + tag + " …, attackers from " + plan.scenarios().get(0).entity()
                     + " …)");
             say("gateway: HTTP 127.0.0.1:" + gateway.httpPort() + ", admin 127.0.0.1:" + gateway.adminPort()
                     + " (metrics at /metrics), " + io.zerotrust.demo.sim.Service.ALL.size() + " services behind it");
-
-            Properties ingest = new Properties();
-            ingest.put(StreamsConfig.APPLICATION_ID_CONFIG, "zt-demo-ingest-" + run);
-            ingest.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, s.kafka());
-            ingest.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-            ingest.put(StreamsConfig.STATE_DIR_CONFIG, s.runDir().resolve("ingest-state").toString());
-            ingest.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "latest");
-            ingest.put(IngestSettings.REGISTRY_URL, s.registry());
-            ingest.put(IngestMain.HTTP_PORT, "0");
-            ingest.put(IngestMain.HTTP_MAX_BYTES, Integer.toString(16 << 20));
-            ingest.put(IngestMain.HTTP_MAX_LINE, Integer.toString(1 << 20));
-            IngestMain.Running ingestRun = IngestMain.start(ingest);
-            open.add(ingestRun);
-
-            StreamExecutionEnvironment riskEnv = StreamExecutionEnvironment.createLocalEnvironment();
-            RiskJob.build(riskEnv, RiskJobConfig.of(Map.of(RiskJobConfig.KAFKA_BOOTSTRAP, s.kafka(),
-                    RiskJobConfig.REGISTRY_URL, s.registry(), RiskJobConfig.GROUP_ID, "zt-demo-risk-" + run,
-                    RiskJobConfig.EVENTS_START, Long.toString(t0),
-                    RiskJobConfig.CHECKPOINT_DIR, s.runDir().resolve("checkpoints/risk").toAbsolutePath().toString())));
-            JobClient risk = riskEnv.executeAsync(RiskJob.STAGE);
-            open.add(() -> risk.cancel().get());
-            StreamExecutionEnvironment sinkEnv = StreamExecutionEnvironment.createLocalEnvironment();
-            AnalyticsJob.build(sinkEnv, AnalyticsJob.settings(Map.of(AnalyticsJob.KAFKA_BOOTSTRAP, s.kafka(),
-                    AnalyticsJob.REGISTRY_URL, s.registry(), AnalyticsJob.CLICKHOUSE_URL, s.clickhouse(),
-                    AnalyticsJob.GROUP_ID, "zt-demo-analytics-" + run, AnalyticsJob.START, Long.toString(t0),
-                    AnalyticsJob.CHECKPOINT_DIR,
-                    s.runDir().resolve("checkpoints/analytics").toAbsolutePath().toString())));
-            JobClient sink = sinkEnv.executeAsync(AnalyticsJob.STAGE);
-            open.add(() -> sink.cancel().get());
-            say("risk engine and ClickHouse sink running on Flink mini-clusters; ingest "
-                    + ingestRun.streams().state());
+            say("ingest, risk engine and ClickHouse sink (database " + s.database()
+                    + ") running; the Flink jobs on mini-clusters in this process");
 
             RegistryClient registry = RegistryClient.connect(s.registry());
             Collector collected = Collector.start(s.kafka(), registry, t0);
             open.add(collected);
+            Monitor monitor = Monitor.start(s.kafka(), loop, collected, CLOCK);
+            open.add(monitor);
 
             List<io.zerotrust.avro.ConnectionEvent> history = HistoryPublisher.events(plan, "gw-demo");
             say("publishing the history: " + plan.history().size() + " visits of " + s.people()
                     + " people over " + Plan.HISTORY_DAYS + " days (" + history.size() + " events) ...");
             HistoryPublisher.publish(s.kafka(), registry, history, n -> { });
-            awaitConsumed(s.kafka(), "zt-demo-risk-" + run, 300_000);
+            awaitConsumed(s.kafka(), loop.riskGroup(), 300_000);
 
             Map<String, Integer> tcp = new HashMap<>();
             for (int i = 0; i < DemoGatewayConfig.TCP_SERVICES.size(); i++) {
@@ -213,7 +182,7 @@ public final class DemoMain {
             long end = liveStart + plan.liveMs();
             while (CLOCK.millis() < end || live.pending() > 0) {
                 Thread.sleep(10_000);
-                say(progress(live, collected, liveStart));
+                say(progress(live, monitor, liveStart));
                 if (CLOCK.millis() > end + 120_000) {
                     say("attempts still pending 2 min after the live phase: " + live.pending() + "; going on");
                     break;
@@ -226,12 +195,17 @@ public final class DemoMain {
             live.tallies().forEach((k, t) -> started.put(k, t.firstStartMs.get()));
             Evaluation e = Evaluation.of(plan, liveStart, started, collected.anomalies(), collected.decisions(),
                     collected.acks());
-            String report = RunReport.markdown(plan, e, live.tallies(), s.runDir());
-            Files.writeString(s.runDir().resolve("report.md"), report);
+            say("checking the run's decisions with the ClickHouse decision audit ...");
+            Audit audit = Audit.check(s.clickhouse(), s.database(), QUERIES, t0, collected.decisions(), 30_000);
+            monitor.close();
+            RunReport.Run result = new RunReport.Run(plan, e, audit, live.tallies(), monitor.samples(), liveStart,
+                    s.runDir(), s.database(), QUERIES);
+            Path html = s.runDir().resolve("report.html");
+            Files.writeString(html, RunReport.html(result));
             System.out.println();
-            System.out.println(RunReport.terminal(e));
-            say("report: " + s.runDir().resolve("report.md"));
-            return e.passed() ? 0 : 1;
+            System.out.println(RunReport.terminal(result));
+            say("report with charts: " + html.toAbsolutePath().toUri());
+            return result.passed() ? 0 : 1;
         } finally {
             closeAll(open);
             try {
@@ -242,11 +216,10 @@ public final class DemoMain {
         }
     }
 
-    private String progress(LiveRun live, Collector c, long liveStart) {
+    private String progress(LiveRun live, Monitor monitor, long liveStart) {
         long done = live.tallies().values().stream().mapToLong(t -> t.started.sum()).sum();
-        return String.format("live %3ds: %d attempts made (%d pending); anomalies %d, decisions %d, acks %d",
-                (CLOCK.millis() - liveStart) / 1000, done, live.pending(), c.anomalies().size(),
-                c.decisions().size(), c.acks().size());
+        return String.format("live %3ds: %,d attempts (%d pending) · %s", (CLOCK.millis() - liveStart) / 1000, done,
+                live.pending(), monitor.line());
     }
 
     /** Waits until the risk engine's group has committed the end of conn.events (checkpoints commit offsets). */
@@ -299,80 +272,6 @@ public final class DemoMain {
                 }
             }
             open.clear();
-        }
-    }
-
-    /** Reads anomalies, decisions and acks from the demo's start while the run goes on. */
-    static final class Collector implements AutoCloseable {
-        private final List<Anomaly> anomalies = new CopyOnWriteArrayList<>();
-        private final List<EnforcementDecision> decisions = new CopyOnWriteArrayList<>();
-        private final List<DecisionApplied> acks = new CopyOnWriteArrayList<>();
-        private final List<Thread> threads = new ArrayList<>();
-        private volatile boolean running = true;
-
-        static Collector start(String kafka, RegistryClient registry, long fromMs) {
-            Collector c = new Collector();
-            c.follow(kafka, Topics.ANOMALIES, registry, fromMs, c.anomalies);
-            c.follow(kafka, Topics.ENFORCEMENT_DECISIONS, registry, fromMs, c.decisions);
-            c.follow(kafka, Topics.ENFORCEMENT_ACKS, registry, fromMs, c.acks);
-            return c;
-        }
-
-        private <V> void follow(String kafka, io.zerotrust.schemas.topics.Topic<String, V> topic,
-                                RegistryClient registry, long fromMs, List<V> into) {
-            Thread t = new Thread(() -> {
-                Properties p = new Properties();
-                p.put("bootstrap.servers", kafka);
-                p.put("isolation.level", "read_committed");
-                p.put("enable.auto.commit", "false");
-                try (org.apache.kafka.clients.consumer.KafkaConsumer<String, V> consumer =
-                             new org.apache.kafka.clients.consumer.KafkaConsumer<>(p,
-                                     new org.apache.kafka.common.serialization.StringDeserializer(),
-                                     topic.valueSerde(registry).deserializer())) {
-                    List<TopicPartition> parts = consumer.partitionsFor(topic.name()).stream()
-                            .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-                    consumer.assign(parts);
-                    Map<TopicPartition, Long> at = new HashMap<>();
-                    parts.forEach(tp -> at.put(tp, fromMs));
-                    consumer.offsetsForTimes(at).forEach((tp, o) -> {
-                        if (o == null) {
-                            consumer.seekToEnd(List.of(tp));
-                        } else {
-                            consumer.seek(tp, o.offset());
-                        }
-                    });
-                    while (running) {
-                        consumer.poll(java.time.Duration.ofMillis(500)).forEach(r -> {
-                            if (r.value() != null) {
-                                into.add(r.value());
-                            }
-                        });
-                    }
-                }
-            }, "demo-collect-" + topic.name());
-            t.setDaemon(true);
-            t.start();
-            threads.add(t);
-        }
-
-        List<Anomaly> anomalies() {
-            return anomalies;
-        }
-
-        List<EnforcementDecision> decisions() {
-            return decisions;
-        }
-
-        List<DecisionApplied> acks() {
-            return acks;
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running = false;
-            for (Thread t : threads) {
-                t.join(2_000);
-            }
         }
     }
 }

@@ -37,6 +37,22 @@ class DecisionCacheTest {
     }
 
     @Test
+    void liveCountsOnlyEnforcedUnexpiredDecisionsOfThatAction() {
+        DecisionCache cache = new DecisionCache();
+        cache.apply(decision("b1", "ip:10.0.0.1", Action.BLOCK, DecisionMode.ENFORCE, NOW, NOW + 60_000), NOW);
+        cache.apply(decision("b2", "ip:10.0.0.2", Action.BLOCK, DecisionMode.ENFORCE, NOW, NOW + 1_000), NOW);
+        cache.apply(decision("b3", "ip:10.0.0.3", Action.BLOCK, DecisionMode.SHADOW, NOW, NOW + 60_000), NOW);
+        cache.apply(decision("t", "user:alice", Action.THROTTLE, DecisionMode.ENFORCE, NOW, NOW + 60_000), NOW);
+
+        assertThat(cache.live(Action.BLOCK, NOW)).isEqualTo(2);
+        assertThat(cache.live(Action.BLOCK, NOW + 1_000)).as("b2 expired").isEqualTo(1);
+        assertThat(cache.live(Action.THROTTLE, NOW)).isEqualTo(1);
+        cache.apply(decision("a", "ip:10.0.0.1", Action.ALLOW, DecisionMode.ENFORCE, NOW + 5, null), NOW);
+        assertThat(cache.live(Action.BLOCK, NOW)).as("lifted").isEqualTo(1);
+        assertThat(cache.live(Action.STEP_UP, NOW)).isZero();
+    }
+
+    @Test
     void expiryLatestWinsAndAllowLifts() {
         DecisionCache cache = new DecisionCache();
         assertThat(cache.apply(decision("b1", "user:alice", Action.BLOCK, DecisionMode.ENFORCE, NOW, NOW + 1_000),

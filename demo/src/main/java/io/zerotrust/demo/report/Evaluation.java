@@ -37,7 +37,11 @@ import java.util.Set;
  */
 public record Evaluation(List<ScenarioResult> scenarios, Set<String> enforcedEntities, Set<String> falsePositives,
                          Set<String> benignUsersBlocked, double precision, double recall, Latencies decide,
-                         Latencies deliver, Latencies loop) {
+                         Latencies deliver, Latencies loop, List<LoopPoint> points) {
+
+    /** One acknowledged decision of the live phase: its trigger's event time and its latencies in ms. */
+    public record LoopPoint(long eventTimeMs, long decideMs, long loopMs) {
+    }
 
     /** What became of one scripted attack; times are epoch milliseconds, null when it did not happen. */
     public record ScenarioResult(Scenario scenario, long startedAtMs, Long detectedAtMs, String detector,
@@ -136,16 +140,19 @@ public record Evaluation(List<ScenarioResult> scenarios, Set<String> enforcedEnt
         List<Long> decide = new ArrayList<>();
         List<Long> deliver = new ArrayList<>();
         List<Long> loop = new ArrayList<>();
+        List<LoopPoint> points = new ArrayList<>();
         for (EnforcementDecision d : live) {
             decide.add(d.getIssuedAt() - d.getEventTime());
             DecisionApplied a = firstAck.get(d.getDecisionId());
             if (a != null) {
                 deliver.add(a.getAppliedAt() - d.getIssuedAt());
                 loop.add(a.getAppliedAt() - d.getEventTime());
+                points.add(new LoopPoint(d.getEventTime(), d.getIssuedAt() - d.getEventTime(),
+                        a.getAppliedAt() - d.getEventTime()));
             }
         }
         return new Evaluation(results, enforcedEntities, falsePositives, benignBlocked, precision, recall,
-                Latencies.of(decide), Latencies.of(deliver), Latencies.of(loop));
+                Latencies.of(decide), Latencies.of(deliver), Latencies.of(loop), points);
     }
 
     /**

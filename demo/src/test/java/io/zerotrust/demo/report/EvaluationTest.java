@@ -138,7 +138,7 @@ class EvaluationTest {
         assertThat(Evaluation.of(plan, LIVE, Map.of(), anomalies, decisions, acks).passed()).isTrue();
     }
 
-    private static Anomaly anomaly(String id, String entity, String detector, long eventTime, long detectedAt) {
+    static Anomaly anomaly(String id, String entity, String detector, long eventTime, long detectedAt) {
         return Anomaly.newBuilder().setAnomalyId(id).setDetector(detector).setEntity(entity)
                 .setEntityType(entity.startsWith("ip:") ? EntityType.IP : EntityType.USER).setSeverity(Severity.HIGH)
                 .setScore(50).setEventTime(eventTime).setDetectedAt(detectedAt).setWindowStart(null)
@@ -146,8 +146,8 @@ class EvaluationTest {
                 .setEvidenceEventIds(List.of()).setAttributes(Map.of()).build();
     }
 
-    private static EnforcementDecision decision(String id, String entity, Action action, DecisionMode mode,
-                                                long eventTime, long issuedAt) {
+    static EnforcementDecision decision(String id, String entity, Action action, DecisionMode mode,
+                                        long eventTime, long issuedAt) {
         return EnforcementDecision.newBuilder().setDecisionId(id).setEntity(entity)
                 .setEntityType(entity.startsWith("ip:") ? EntityType.IP : EntityType.USER).setAction(action)
                 .setMode(mode).setIssuedAt(issuedAt).setExpiresAt(issuedAt + 900_000).setEventTime(eventTime)
@@ -155,7 +155,7 @@ class EvaluationTest {
                 .build();
     }
 
-    private static DecisionApplied ack(String id, String entity, Action action, long appliedAt, ApplyOutcome o) {
+    static DecisionApplied ack(String id, String entity, Action action, long appliedAt, ApplyOutcome o) {
         return DecisionApplied.newBuilder().setDecisionId(id).setEntity(entity).setAction(action)
                 .setMode(DecisionMode.ENFORCE).setGatewayId("gw-demo").setOutcome(o).setDecisionIssuedAt(appliedAt - 20)
                 .setReceivedAt(appliedAt - 5).setAppliedAt(appliedAt).setSessionsRevoked(0).setDetail(null).build();

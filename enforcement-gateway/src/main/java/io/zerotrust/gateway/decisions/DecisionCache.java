@@ -71,6 +71,17 @@ public final class DecisionCache {
         return d != null && d.getExpiresAt() != null && d.getExpiresAt() > nowMs ? d : null;
     }
 
+    /** How many entities a live ENFORCE decision with {@code action} restricts now (expired ones not counted). */
+    public int live(Action action, long nowMs) {
+        int n = 0;
+        for (EnforcementDecision d : enforced.values()) {
+            if (d.getAction() == action && d.getExpiresAt() != null && d.getExpiresAt() > nowMs) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     public int size() {
         return enforced.size() + shadow.size();
     }

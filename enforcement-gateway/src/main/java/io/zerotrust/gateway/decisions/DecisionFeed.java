@@ -2,6 +2,7 @@ package io.zerotrust.gateway.decisions;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.zerotrust.avro.Action;
 import io.zerotrust.avro.ApplyOutcome;
 import io.zerotrust.avro.DecisionApplied;
@@ -76,6 +77,10 @@ public final class DecisionFeed implements AutoCloseable {
         metrics.gauge("gateway_decision_cache_staleness_seconds", this,
                 f -> f.staleness().toMillis() / 1000.0);
         metrics.gauge("gateway_decision_cache_entities", cache, DecisionCache::size);
+        for (Action a : List.of(Action.STEP_UP, Action.THROTTLE, Action.BLOCK)) {
+            metrics.gauge("gateway_decisions_live", Tags.of("action", a.name().toLowerCase()), cache,
+                    c -> c.live(a, clock.millis()));
+        }
         this.thread = new Thread(this::run, "decision-feed");
         this.thread.setDaemon(true);
     }

@@ -1,0 +1,163 @@
+package io.zerotrust.demo;
+
+import io.zerotrust.demo.monitor.PendingRecords;
+import io.zerotrust.demo.services.DemoUpstreams;
+import io.zerotrust.demo.sim.DemoIdentityProvider;
+import io.zerotrust.gateway.Gateway;
+import io.zerotrust.gateway.config.GatewayConfig;
+import io.zerotrust.ingest.IngestMain;
+import io.zerotrust.ingest.IngestSettings;
+import io.zerotrust.jobs.analytics.AnalyticsJob;
+import io.zerotrust.jobs.risk.RiskJob;
+import io.zerotrust.jobs.risk.RiskJobConfig;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The pipeline's stages started in this process on the platform of {@code ./pipeline up}: the demo's upstream
+ * services, the gateway in front of them, optionally the ingest, the risk engine and the ClickHouse sink (each Flink
+ * job on its own mini-cluster, reading {@code conn.events} from {@code fromMs}). Consumer groups and application ids
+ * carry {@code run}, so every run starts clean. Closing stops everything, in reverse order.
+ */
+public final class LocalLoop implements AutoCloseable {
+
+    /** Where the platform is and where the run keeps its files. */
+    public record Platform(String kafka, String registry, String clickhouse, String database, Path runDir) {
+    }
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private final String run;
+    private DemoUpstreams upstreams;
+    private Gateway gateway;
+    private IngestMain.Running ingest;
+
+    private LocalLoop(String run) {
+        this.run = run;
+    }
+
+    /**
+     * Starts the stages.
+     *
+     * @param run          a name unique to this run (letters and digits)
+     * @param fromMs       the jobs read {@code conn.events} from this time on
+     * @param withIngest   whether to run the ingest (telemetry topics into {@code conn.events})
+     * @param idp          the identity provider whose tokens the gateway accepts
+     * @param riskSettings extra risk engine settings ({@code --key=value} keys of {@code ./pipeline risk})
+     */
+    public static LocalLoop start(Platform p, String run, long fromMs, boolean withIngest, DemoIdentityProvider idp,
+                                  Map<String, String> riskSettings, Clock clock) throws Exception {
+        LocalLoop loop = new LocalLoop(run);
+        String adminToken = "demo-admin-" + Long.toHexString(Double.doubleToLongBits(Math.random()));
+        try {
+            idp.writePublicKey(p.runDir().resolve("idp.pem")); // the gateway's configuration names it
+            loop.upstreams = loop.keep(DemoUpstreams.start(DemoGatewayConfig.TCP_SERVICES));
+            Path yaml = DemoGatewayConfig.write(p.runDir(), "gw-demo", p.kafka(), p.registry(), loop.upstreams,
+                    adminToken);
+            loop.gateway = loop.keep(Gateway.start(GatewayConfig.load(yaml), p.runDir(), clock));
+            if (withIngest) {
+                Properties ingest = new Properties();
+                ingest.put(StreamsConfig.APPLICATION_ID_CONFIG, loop.ingestGroup());
+                ingest.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, p.kafka());
+                ingest.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+                ingest.put(StreamsConfig.STATE_DIR_CONFIG, p.runDir().resolve("ingest-state").toString());
+                ingest.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "latest");
+                ingest.put(IngestSettings.REGISTRY_URL, p.registry());
+                ingest.put(IngestMain.HTTP_PORT, "0");
+                ingest.put(IngestMain.HTTP_MAX_BYTES, Integer.toString(16 << 20));
+                ingest.put(IngestMain.HTTP_MAX_LINE, Integer.toString(1 << 20));
+                loop.ingest = loop.keep(IngestMain.start(ingest));
+            }
+            Map<String, String> risk = new HashMap<>(riskSettings);
+            risk.put(RiskJobConfig.KAFKA_BOOTSTRAP, p.kafka());
+            risk.put(RiskJobConfig.REGISTRY_URL, p.registry());
+            risk.put(RiskJobConfig.GROUP_ID, loop.riskGroup());
+            risk.put(RiskJobConfig.EVENTS_START, Long.toString(fromMs));
+            risk.put(RiskJobConfig.CHECKPOINT_DIR, p.runDir().resolve("checkpoints/risk").toAbsolutePath().toString());
+            StreamExecutionEnvironment riskEnv = environment();
+            RiskJob.build(riskEnv, RiskJobConfig.of(risk));
+            JobClient riskJob = riskEnv.executeAsync(RiskJob.STAGE);
+            loop.keep(() -> riskJob.cancel().get());
+            StreamExecutionEnvironment sinkEnv = environment();
+            AnalyticsJob.build(sinkEnv, AnalyticsJob.settings(Map.of(AnalyticsJob.KAFKA_BOOTSTRAP, p.kafka(),
+                    AnalyticsJob.REGISTRY_URL, p.registry(), AnalyticsJob.CLICKHOUSE_URL, p.clickhouse(),
+                    AnalyticsJob.DATABASE, p.database(), AnalyticsJob.GROUP_ID, loop.sinkGroup(),
+                    AnalyticsJob.START, Long.toString(fromMs), AnalyticsJob.CHECKPOINT_DIR,
+                    p.runDir().resolve("checkpoints/analytics").toAbsolutePath().toString())));
+            JobClient sinkJob = sinkEnv.executeAsync(AnalyticsJob.STAGE);
+            loop.keep(() -> sinkJob.cancel().get());
+            return loop;
+        } catch (Exception | Error e) {
+            loop.close();
+            throw e;
+        }
+    }
+
+    private static StreamExecutionEnvironment environment() {
+        return StreamExecutionEnvironment.createLocalEnvironment(PendingRecords.enable(new Configuration()));
+    }
+
+    private <T extends AutoCloseable> T keep(T c) {
+        synchronized (open) {
+            open.add(c);
+        }
+        return c;
+    }
+
+    public Gateway gateway() {
+        return gateway;
+    }
+
+    public DemoUpstreams upstreams() {
+        return upstreams;
+    }
+
+    /** The ingest, or null when started without it. */
+    public IngestMain.Running ingest() {
+        return ingest;
+    }
+
+    public String ingestGroup() {
+        return "zt-demo-ingest-" + run;
+    }
+
+    public String riskGroup() {
+        return "zt-demo-risk-" + run;
+    }
+
+    public String sinkGroup() {
+        return "zt-demo-analytics-" + run;
+    }
+
+    /** Records of {@code conn.events} the risk engine has not read yet (-1: not reporting yet). */
+    public long riskPending() {
+        return PendingRecords.of(RiskJob.STAGE);
+    }
+
+    /** Records the ClickHouse sink has not read yet (-1: not reporting yet). */
+    public long sinkPending() {
+        return PendingRecords.of(AnalyticsJob.STAGE);
+    }
+
+    @Override
+    public void close() {
+        synchronized (open) {
+            for (int i = open.size() - 1; i >= 0; i--) {
+                try {
+                    open.get(i).close();
+                } catch (Exception e) {
+                    System.err.println("while stopping: " + e);
+                }
+            }
+            open.clear();
+        }
+    }
+}

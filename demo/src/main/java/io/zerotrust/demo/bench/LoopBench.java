@@ -1,0 +1,410 @@
+package io.zerotrust.demo.bench;
+
+import io.zerotrust.avro.ApplyOutcome;
+import io.zerotrust.avro.DecisionApplied;
+import io.zerotrust.avro.DecisionMode;
+import io.zerotrust.avro.EnforcementDecision;
+import io.zerotrust.demo.LocalLoop;
+import io.zerotrust.demo.monitor.Collector;
+import io.zerotrust.demo.monitor.Monitor;
+import io.zerotrust.demo.monitor.Monitor.Sample;
+import io.zerotrust.demo.sim.DemoIdentityProvider;
+import io.zerotrust.schemas.registry.RegistryClient;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToLongFunction;
+
+/**
+ * {@code ./pipeline bench}: the closed loop at a ladder of offered rates. On the platform of {@code ./pipeline up}
+ * it starts the gateway, the risk engine and the ClickHouse sink as the demo does, offers gateway-shaped events onto
+ * {@code conn.events} at each rate of the ladder and finds the highest rate at which every stage keeps up (its lag
+ * does not grow), then measures the loop latency — an event's time at the gateway to the gateway's ack of the
+ * decision it caused — at 50 % and 80 % of that rate and at the rates the targets name. Results go to the run folder
+ * and, with the machine's description, into {@code docs/benchmarks.md}.
+ */
+public final class LoopBench {
+
+    private static final Clock CLOCK = Clock.systemUTC();
+    private static final String BEGIN = "<!-- loop-bench:begin -->";
+    private static final String END = "<!-- loop-bench:end -->";
+
+    /** One measured step: offered and achieved rate, each stage's lag growth, and the loop latencies in it. */
+    record Step(String name, double offered, double achieved, long riskGrowth, long sinkGrowth, boolean flat,
+                int scans, Percentiles loop, Percentiles decide) {
+    }
+
+    /** Percentiles in ms ({@code count} 0: nothing measured). */
+    record Percentiles(int count, long p50, long p95, long p99, long max) {
+
+        static Percentiles of(List<Long> values) {
+            if (values.isEmpty()) {
+                return new Percentiles(0, 0, 0, 0, 0);
+            }
+            List<Long> v = new ArrayList<>(values);
+            v.sort(Long::compare);
+            return new Percentiles(v.size(), pct(v, 50), pct(v, 95), pct(v, 99), v.get(v.size() - 1));
+        }
+
+        private static long pct(List<Long> sorted, int p) {
+            return sorted.get(Math.max(0, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
+        }
+
+        @Override
+        public String toString() {
+            return count == 0 ? "—" : String.format(Locale.ROOT, "%d / %d / %d ms", p50, p95, p99);
+        }
+    }
+
+    /** Settings from {@code --key=value} arguments. */
+    record Settings(String kafka, String registry, String clickhouse, List<Integer> rates, int stepSeconds,
+                    int users, double triggers, Path out, Path runDir) {
+
+        static Settings parse(String[] args) {
+            Map<String, String> m = new HashMap<>();
+            for (String a : args) {
+                int eq = a.indexOf('=');
+                if (!a.startsWith("--") || eq < 3) {
+                    throw new IllegalArgumentException("arguments are --key=value, got '" + a + "'");
+                }
+                m.put(a.substring(2, eq), a.substring(eq + 1));
+            }
+            List<String> known = List.of("kafka", "registry", "clickhouse", "rates", "step-seconds", "users",
+                    "scans-per-second", "out");
+            for (String k : m.keySet()) {
+                if (!known.contains(k)) {
+                    throw new IllegalArgumentException("unknown setting --" + k + "; known: --"
+                            + String.join(", --", known));
+                }
+            }
+            List<Integer> rates = new ArrayList<>();
+            for (String r : m.getOrDefault("rates", "5000,10000,15000,20000,25000,30000,40000,50000").split(",")) {
+                int v = number("rates", r, 100, 1_000_000);
+                if (!rates.isEmpty() && v <= rates.get(rates.size() - 1)) {
+                    throw new IllegalArgumentException("--rates must go up, got " + m.get("rates"));
+                }
+                rates.add(v);
+            }
+            String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+            return new Settings(m.getOrDefault("kafka", "127.0.0.1:9092"),
+                    m.getOrDefault("registry", "http://127.0.0.1:8081"),
+                    m.getOrDefault("clickhouse", "http://127.0.0.1:8123"), rates,
+                    number("step-seconds", m.getOrDefault("step-seconds", "60"), 30, 600),
+                    number("users", m.getOrDefault("users", "20000"), 100, 1_000_000),
+                    number("scans-per-second", m.getOrDefault("scans-per-second", "4"), 1, 50),
+                    Path.of(m.getOrDefault("out", "docs/benchmarks.md")), Path.of("var/bench/run-" + stamp));
+        }
+
+        private static int number(String key, String v, int min, int max) {
+            try {
+                int n = Integer.parseInt(v.trim());
+                if (n >= min && n <= max) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // below
+            }
+            throw new IllegalArgumentException("--" + key + " takes whole numbers from " + min + " to " + max
+                    + ", got '" + v + "'");
+        }
+    }
+
+    private final long began = CLOCK.millis();
+    /** Every measured decision: step, trigger event time, event → issued ms, event → applied ms. */
+    private final StringBuilder csv = new StringBuilder("step,event_time_ms,decide_ms,loop_ms\n");
+    private LocalLoop loop;
+    private Collector collected;
+    private Monitor monitor;
+    private BenchLoad load;
+
+    public static void main(String[] args) throws Exception {
+        Settings s;
+        try {
+            s = Settings.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        System.exit(new LoopBench().run(s));
+    }
+
+    private void say(String message) {
+        System.out.printf("[%4ds] %s%n", (CLOCK.millis() - began) / 1000, message);
+    }
+
+    int run(Settings s) throws Exception {
+        Files.createDirectories(s.runDir());
+        String database = "zt_loopbench";
+        clickhouse(s.clickhouse(), "DROP DATABASE IF EXISTS " + database);
+        long t0 = CLOCK.millis();
+        String tag = Long.toString((t0 / 1000) % (36L * 36 * 36 * 36), 36);
+        String run = "bench" + tag;
+        Thread hook = new Thread(this::stop, "bench-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            say("starting the gateway, the risk engine and the ClickHouse sink (database " + database + ") ...");
+            loop = LocalLoop.start(new LocalLoop.Platform(s.kafka(), s.registry(), s.clickhouse(), database,
+                    s.runDir()), run, t0, false, new DemoIdentityProvider(), Map.of(), CLOCK);
+            RegistryClient registry = RegistryClient.connect(s.registry());
+            collected = Collector.start(s.kafka(), registry, t0);
+            monitor = Monitor.start(s.kafka(), loop, collected, CLOCK);
+            load = new BenchLoad(s.kafka(), registry, CLOCK, s.users(), tag, s.triggers());
+            load.start();
+
+            say("warming up: 30 s at 2,000 events/s");
+            load.rate(2_000);
+            Thread.sleep(30_000);
+
+            List<Step> ladder = new ArrayList<>();
+            int highest = 0;
+            for (int rate : s.rates()) {
+                Step step = step("ladder " + rate, rate, s.stepSeconds());
+                ladder.add(step);
+                say(line(step));
+                if (!step.flat()) {
+                    break;
+                }
+                highest = rate;
+            }
+            drain();
+            List<Step> latency = new ArrayList<>();
+            if (highest > 0) {
+                for (double f : new double[] {0.5, 0.8}) {
+                    int rate = (int) Math.round(highest * f / 500) * 500;
+                    Step step = step(String.format(Locale.ROOT, "%.0f %% of %,d", f * 100, highest), rate,
+                            s.stepSeconds());
+                    latency.add(step);
+                    say(line(step));
+                }
+            }
+            Step target = step("target 10,000", 10_000, s.stepSeconds());
+            latency.add(target);
+            say(line(target));
+
+            String results = results(s, highest, ladder, latency);
+            Files.writeString(s.runDir().resolve("bench.md"), results);
+            Files.writeString(s.runDir().resolve("loop.csv"), csv);
+            record(s.out(), results);
+            System.out.println();
+            System.out.println(results);
+            say("written to " + s.runDir().resolve("bench.md") + " and " + s.out());
+            return 0;
+        } finally {
+            stop();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // shutting down already
+            }
+        }
+    }
+
+    /**
+     * Offers {@code rate} for {@code seconds}: the first quarter settles, then each stage's lag at the end of the
+     * step is compared with its lag at the start of the measured part (medians of 5 s of samples). The step is flat
+     * when no stage fell behind by more than one second of the offered rate (and at least 2,000 records) — a stage
+     * that cannot keep up falls behind by its deficit times the measured seconds.
+     */
+    private Step step(String name, int rate, int seconds) throws InterruptedException {
+        say(String.format(Locale.ROOT, "%s: offering %,d events/s for %d s ...", name, rate, seconds));
+        load.rate(rate);
+        long start = CLOCK.millis();
+        Thread.sleep(seconds * 250L);
+        long measureFrom = CLOCK.millis();
+        long sentFrom = load.sent();
+        long end = start + seconds * 1000L;
+        while (CLOCK.millis() < end) {
+            Thread.sleep(Math.min(10_000, Math.max(1, end - CLOCK.millis())));
+            say("  " + monitor.line());
+        }
+        long measureTo = CLOCK.millis();
+        double achieved = (load.sent() - sentFrom) * 1000.0 / (measureTo - measureFrom);
+        List<Sample> samples = monitor.samples();
+        long riskGrowth = growth(samples, measureFrom, measureTo, Sample::riskLag);
+        long sinkGrowth = growth(samples, measureFrom, measureTo, Sample::sinkLag);
+        boolean flat = keepsUp(rate, achieved, riskGrowth, sinkGrowth);
+        // the last scans' decisions may still be on their way: wait a little before reading them
+        Thread.sleep(3_000);
+        List<Long> loopMs = new ArrayList<>();
+        List<Long> decideMs = new ArrayList<>();
+        int scans = latencies(name, measureFrom, measureTo, loopMs, decideMs);
+        return new Step(name, rate, achieved, riskGrowth, sinkGrowth, flat, scans, Percentiles.of(loopMs),
+                Percentiles.of(decideMs));
+    }
+
+    /**
+     * The loop latency of every scan whose last probe was sent in [from, to): probe → issued, probe → applied; each
+     * also goes to {@code loop.csv} in the run folder. Returns how many scans there were.
+     */
+    private int latencies(String step, long from, long to, List<Long> loopMs, List<Long> decideMs) {
+        Map<String, Long> scans = load.scans();
+        int count = (int) scans.values().stream().filter(t -> t >= from && t < to).count();
+        Map<String, DecisionApplied> acks = new HashMap<>();
+        for (DecisionApplied a : collected.acks()) {
+            if (a.getOutcome() == ApplyOutcome.APPLIED) {
+                acks.putIfAbsent(a.getDecisionId(), a);
+            }
+        }
+        for (EnforcementDecision d : collected.decisions()) {
+            Long probe = scans.get(d.getEntity());
+            if (probe == null || probe < from || probe >= to || d.getMode() != DecisionMode.ENFORCE) {
+                continue;
+            }
+            decideMs.add(d.getIssuedAt() - d.getEventTime());
+            DecisionApplied a = acks.get(d.getDecisionId());
+            if (a != null) {
+                loopMs.add(a.getAppliedAt() - d.getEventTime());
+            }
+            csv.append(step).append(',').append(d.getEventTime()).append(',')
+                    .append(d.getIssuedAt() - d.getEventTime()).append(',')
+                    .append(a == null ? "" : Long.toString(a.getAppliedAt() - d.getEventTime())).append('\n');
+        }
+        return count;
+    }
+
+    /** Offers nothing but the scans until every stage has caught up (at most 3 minutes). */
+    private void drain() throws InterruptedException {
+        load.rate(0);
+        long deadline = CLOCK.millis() + 180_000;
+        say("letting every stage catch up ...");
+        while (CLOCK.millis() < deadline) {
+            Thread.sleep(2_000);
+            Sample s = monitor.latest();
+            if (s != null && s.riskLag() < 2_000 && s.sinkLag() < 2_000) {
+                break;
+            }
+        }
+        say("  " + monitor.line());
+    }
+
+    /**
+     * How much a stage's lag grew over [from, to]: the median of its samples in the last 5 s minus the median in
+     * the first 5 s (medians, so one slow poll does not decide a step).
+     */
+    static long growth(List<Sample> samples, long from, long to, ToLongFunction<Sample> lag) {
+        return median(samples, to - 5_000, to, lag) - median(samples, from, from + 5_000, lag);
+    }
+
+    /**
+     * A step keeps up when the load generator offered what was asked (within 3 %) and no stage's lag grew by more
+     * than one second of the offered rate (at least 2,000 records): a stage short of the rate by a fraction
+     * {@code d} falls behind by {@code d × rate} records every second.
+     */
+    static boolean keepsUp(int rate, double achieved, long riskGrowth, long sinkGrowth) {
+        long allowed = Math.max(2_000, rate);
+        return achieved >= 0.97 * rate && riskGrowth <= allowed && sinkGrowth <= allowed;
+    }
+
+    private static long median(List<Sample> samples, long from, long to, ToLongFunction<Sample> f) {
+        List<Long> v = new ArrayList<>();
+        for (Sample s : samples) {
+            if (s.atMs() >= from && s.atMs() <= to && f.applyAsLong(s) >= 0) {
+                v.add(f.applyAsLong(s));
+            }
+        }
+        if (v.isEmpty()) {
+            return 0;
+        }
+        v.sort(Long::compare);
+        return v.get(v.size() / 2);
+    }
+
+    /** The loop percentiles with how many of the step's scans were applied in time to be measured. */
+    private static String measured(Step s) {
+        return s.loop() + " (" + s.loop().count() + " of " + s.scans() + " scans)";
+    }
+
+    private static String line(Step s) {
+        return String.format(Locale.ROOT, "%s: achieved %,.0f events/s; lag growth risk %,d, sink %,d -> %s; loop "
+                        + "p50/p95/p99 %s", s.name(), s.achieved(), s.riskGrowth(), s.sinkGrowth(),
+                s.flat() ? "keeps up" : "FALLS BEHIND", measured(s));
+    }
+
+    private String results(Settings s, int highest, List<Step> ladder, List<Step> latency) throws IOException {
+        StringBuilder b = new StringBuilder();
+        b.append(BEGIN).append('\n');
+        b.append("### `./pipeline bench`, ").append(LocalDateTime.now().format(DateTimeFormatter
+                .ofPattern("yyyy-MM-dd HH:mm"))).append("\n\n");
+        b.append("Machine: ").append(Machine.describe()).append(". Everything co-located: Kafka, the registry, ")
+                .append("ClickHouse, the load generator, the gateway and both Flink jobs (mini-clusters, one ")
+                .append("process).\n\n");
+        b.append("Load: gateway-shaped events onto `conn.events` with the gateway's producer settings (").append(
+                        String.format(Locale.ROOT, "%,d", s.users())).append(" users on their usual services, an ")
+                .append("OPEN and a CLOSE per visit) plus ").append((int) s.triggers()).append(" port scans a ")
+                .append("second from fresh addresses; each scan's BLOCK is one loop measurement: the 15th probe's ")
+                .append("event time → the gateway's ack. Steps of ").append(s.stepSeconds()).append(" s; a stage ")
+                .append("keeps up when its lag (records its Kafka readers have not read) grows by less than one ")
+                .append("second of load over the step's last three quarters.\n\n");
+        b.append("| step | offered events/s | achieved | risk lag growth | sink lag growth | keeps up | loop p50 / "
+                + "p95 / p99 (measured of scans) | event → issued p50 / p95 / p99 |\n|---|---|---|---|---|---|---|---|\n");
+        for (Step st : ladder) {
+            row(b, st);
+        }
+        for (Step st : latency) {
+            row(b, st);
+        }
+        b.append(String.format(Locale.ROOT, "%n**Highest rate with flat lag: %,d events/s** (target ≥ 20,000).",
+                highest));
+        Step target = latency.get(latency.size() - 1);
+        b.append(String.format(Locale.ROOT, " **Loop latency p99 at 10,000 events/s: %s** (target ≤ 100 ms).%n",
+                target.loop().count() == 0 ? "not measured" : target.loop().p99() + " ms"));
+        b.append(END).append('\n');
+        return b.toString();
+    }
+
+    private static void row(StringBuilder b, Step s) {
+        b.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %,d | %,d | %s | %s | %s |%n", s.name(),
+                s.offered(), s.achieved(), s.riskGrowth(), s.sinkGrowth(), s.flat() ? "yes" : "**no**", measured(s),
+                s.decide()));
+    }
+
+    /** Replaces the previous results between the markers in {@code file}, or appends them. */
+    static void record(Path file, String results) throws IOException {
+        String text = Files.exists(file) ? Files.readString(file) : "# Benchmarks\n";
+        int a = text.indexOf(BEGIN);
+        int z = text.indexOf(END);
+        if (a >= 0 && z > a) {
+            text = text.substring(0, a) + results + text.substring(z + END.length() + 1);
+        } else {
+            text = text.stripTrailing() + "\n\n## Closed loop at a ladder of rates: `./pipeline bench`\n\n" + results;
+        }
+        Files.writeString(file, text);
+    }
+
+    private static void clickhouse(String url, String sql) throws IOException, InterruptedException {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/"))
+                .POST(HttpRequest.BodyPublishers.ofString(sql)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IOException("ClickHouse answered " + r.statusCode() + " to " + sql + ": " + r.body());
+        }
+    }
+
+    private void stop() {
+        for (AutoCloseable c : new AutoCloseable[] {load, monitor, collected, loop}) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    System.err.println("bench: while stopping: " + e);
+                }
+            }
+        }
+        load = null;
+        monitor = null;
+        collected = null;
+        loop = null;
+    }
+}

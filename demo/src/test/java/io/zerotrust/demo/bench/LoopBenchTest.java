@@ -1,0 +1,71 @@
+package io.zerotrust.demo.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.zerotrust.demo.monitor.Monitor.Sample;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The ladder's judgement of a step, and where its results go. */
+class LoopBenchTest {
+
+    /** One sample a second for {@code seconds}; the risk engine's lag is {@code lag(second)}, the sink's 100. */
+    private static List<Sample> samples(int seconds, java.util.function.IntToLongFunction lag) {
+        List<Sample> out = new ArrayList<>();
+        for (int i = 0; i <= seconds; i++) {
+            out.add(new Sample(i * 1_000L, i * 10_000L, 10_000, -1, lag.applyAsLong(i), 100, 0, 0, 0, 0, 0, 0));
+        }
+        return out;
+    }
+
+    @Test
+    void aStageThatKeepsUpHasFlatLagEvenWhenItJitters() {
+        List<Sample> s = samples(60, i -> i % 7 == 0 ? 9_000 : 1_500); // a slow poll now and then
+        long growth = LoopBench.growth(s, 0, 60_000, Sample::riskLag);
+        assertThat(growth).isZero();
+        assertThat(LoopBench.keepsUp(10_000, 10_050, growth, LoopBench.growth(s, 0, 60_000, Sample::sinkLag)))
+                .isTrue();
+    }
+
+    @Test
+    void aStageShortOfTheRateFallsBehindByItsDeficit() {
+        // 5 % short of 10,000 events/s: 500 more records behind every second
+        List<Sample> s = samples(60, i -> 500L * i);
+        long growth = LoopBench.growth(s, 0, 60_000, Sample::riskLag);
+        assertThat(growth).isBetween(25_000L, 30_000L);
+        assertThat(LoopBench.keepsUp(10_000, 10_000, growth, 0)).isFalse();
+        assertThat(LoopBench.keepsUp(10_000, 10_000, 0, growth)).as("the sink likewise").isFalse();
+    }
+
+    @Test
+    void aLoadGeneratorThatCannotOfferTheRateFailsTheStep() {
+        assertThat(LoopBench.keepsUp(50_000, 45_000, 0, 0)).isFalse();
+        assertThat(LoopBench.keepsUp(50_000, 49_000, 0, 0)).isTrue();
+    }
+
+    @Test
+    void stagesNotReportingYetAreLeftOut() {
+        List<Sample> s = samples(60, i -> i < 10 ? -1 : 1_000);
+        assertThat(LoopBench.growth(s, 0, 60_000, Sample::riskLag)).isEqualTo(1_000);
+    }
+
+    @Test
+    void resultsReplaceThePreviousOnesBetweenTheMarkersAndKeepTheRest(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("benchmarks.md");
+        Files.writeString(file, "# Benchmarks\n\n## Other\n\ntext\n");
+        LoopBench.record(file, "<!-- loop-bench:begin -->\nfirst\n<!-- loop-bench:end -->\n");
+        String once = Files.readString(file);
+        assertThat(once).startsWith("# Benchmarks\n\n## Other\n\ntext\n").contains("first");
+
+        Files.writeString(file, once + "\n## After\n\nmore\n");
+        LoopBench.record(file, "<!-- loop-bench:begin -->\nsecond\n<!-- loop-bench:end -->\n");
+        String twice = Files.readString(file);
+        assertThat(twice).contains("second").doesNotContain("first").contains("## Other\n\ntext")
+                .contains("## After\n\nmore");
+        assertThat(twice.split("loop-bench:begin", -1)).hasSize(2);
+    }
+}
