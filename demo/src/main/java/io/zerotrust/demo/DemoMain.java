@@ -143,7 +143,7 @@ public final class DemoMain {
 
             DemoIdentityProvider idp = new DemoIdentityProvider();
             LocalLoop loop = LocalLoop.start(new LocalLoop.Platform(s.kafka(), s.registry(), s.clickhouse(),
-                    s.database(), s.runDir()), run, t0, true, idp, Map.of(), CLOCK);
+                    s.database(), s.runDir()), run, t0, true, true, idp, Map.of(), CLOCK);
             open.add(loop);
             Gateway gateway = loop.gateway();
             say("run tag " + tag + " (users u0000-" + tag + " …, attackers from " + plan.scenarios().get(0).entity()

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -23,9 +24,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * The pipeline's stages started in this process on the platform of {@code ./pipeline up}: the demo's upstream
- * services, the gateway in front of them, optionally the ingest, the risk engine and the ClickHouse sink (each Flink
- * job on its own mini-cluster, reading {@code conn.events} from {@code fromMs}). Consumer groups and application ids
+ * The pipeline's stages on the platform of {@code ./pipeline up}: in this process the demo's upstream services, the
+ * gateway in front of them, optionally the ingest, and the risk engine (a Flink mini-cluster reading
+ * {@code conn.events} from {@code fromMs}); the ClickHouse sink in a process of its own at a lower CPU priority
+ * ({@link SinkProcess}), so that on a small shared machine the analytics path never slows the enforcement path. Consumer groups and application ids
  * carry {@code run}, so every run starts clean. Closing stops everything, in reverse order.
  */
 public final class LocalLoop implements AutoCloseable {
@@ -37,6 +39,7 @@ public final class LocalLoop implements AutoCloseable {
     private final List<AutoCloseable> open = new ArrayList<>();
     private final String run;
     private DemoUpstreams upstreams;
+    private SinkProcess sink;
     private Gateway gateway;
     private IngestMain.Running ingest;
 
@@ -50,11 +53,13 @@ public final class LocalLoop implements AutoCloseable {
      * @param run          a name unique to this run (letters and digits)
      * @param fromMs       the jobs read {@code conn.events} from this time on
      * @param withIngest   whether to run the ingest (telemetry topics into {@code conn.events})
+     * @param withSink     whether to run the ClickHouse sink
      * @param idp          the identity provider whose tokens the gateway accepts
      * @param riskSettings extra risk engine settings ({@code --key=value} keys of {@code ./pipeline risk})
      */
-    public static LocalLoop start(Platform p, String run, long fromMs, boolean withIngest, DemoIdentityProvider idp,
-                                  Map<String, String> riskSettings, Clock clock) throws Exception {
+    public static LocalLoop start(Platform p, String run, long fromMs, boolean withIngest, boolean withSink,
+                                  DemoIdentityProvider idp, Map<String, String> riskSettings, Clock clock)
+            throws Exception {
         LocalLoop loop = new LocalLoop(run);
         String adminToken = "demo-admin-" + Long.toHexString(Double.doubleToLongBits(Math.random()));
         try {
@@ -86,14 +91,19 @@ public final class LocalLoop implements AutoCloseable {
             RiskJob.build(riskEnv, RiskJobConfig.of(risk));
             JobClient riskJob = riskEnv.executeAsync(RiskJob.STAGE);
             loop.keep(() -> riskJob.cancel().get());
-            StreamExecutionEnvironment sinkEnv = environment();
-            AnalyticsJob.build(sinkEnv, AnalyticsJob.settings(Map.of(AnalyticsJob.KAFKA_BOOTSTRAP, p.kafka(),
-                    AnalyticsJob.REGISTRY_URL, p.registry(), AnalyticsJob.CLICKHOUSE_URL, p.clickhouse(),
-                    AnalyticsJob.DATABASE, p.database(), AnalyticsJob.GROUP_ID, loop.sinkGroup(),
-                    AnalyticsJob.START, Long.toString(fromMs), AnalyticsJob.CHECKPOINT_DIR,
-                    p.runDir().resolve("checkpoints/analytics").toAbsolutePath().toString())));
-            JobClient sinkJob = sinkEnv.executeAsync(AnalyticsJob.STAGE);
-            loop.keep(() -> sinkJob.cancel().get());
+            if (withSink) {
+                Map<String, String> sink = new LinkedHashMap<>();
+                sink.put(AnalyticsJob.KAFKA_BOOTSTRAP, p.kafka());
+                sink.put(AnalyticsJob.REGISTRY_URL, p.registry());
+                sink.put(AnalyticsJob.CLICKHOUSE_URL, p.clickhouse());
+                sink.put(AnalyticsJob.DATABASE, p.database());
+                sink.put(AnalyticsJob.GROUP_ID, loop.sinkGroup());
+                sink.put(AnalyticsJob.START, Long.toString(fromMs));
+                sink.put(AnalyticsJob.CHECKPOINT_DIR,
+                        p.runDir().resolve("checkpoints/analytics").toAbsolutePath().toString());
+                AnalyticsJob.settings(sink); // bad settings fail here, not in the child
+                loop.sink = loop.keep(SinkProcess.start(sink, p.runDir().resolve("analytics.log")));
+            }
             return loop;
         } catch (Exception | Error e) {
             loop.close();
@@ -142,9 +152,9 @@ public final class LocalLoop implements AutoCloseable {
         return PendingRecords.of(RiskJob.STAGE);
     }
 
-    /** Records the ClickHouse sink has not read yet (-1: not reporting yet). */
-    public long sinkPending() {
-        return PendingRecords.of(AnalyticsJob.STAGE);
+    /** The ClickHouse sink's process, or null when started without it. */
+    public SinkProcess sink() {
+        return sink;
     }
 
     @Override

@@ -28,9 +28,9 @@ import org.apache.kafka.common.TopicPartition;
 public final class Monitor implements AutoCloseable {
 
     /**
-     * One sample. Lags are records not yet read ({@code -1}: the stage is not reporting yet): the ingest's from its
-     * group's committed offsets on the telemetry topics, the Flink jobs' from their source readers, the gateway's
-     * from its decision feed.
+     * One sample. Lags are records not yet read ({@code -1}: the stage is not reporting yet, or not running): the
+     * risk engine's from its source readers, the ingest's and the ClickHouse sink's from their groups' committed
+     * offsets (the sink commits on its checkpoints, every 5 s), the gateway's from its decision feed.
      */
     public record Sample(long atMs, long events, double eventsPerSecond, long ingestLag, long riskLag, long sinkLag,
                          long gatewayLag, int decisionsIssued, int decisionsApplied, int liveStepUp,
@@ -103,11 +103,16 @@ public final class Monitor implements AutoCloseable {
                 issued.add(d.getDecisionId());
             }
         });
-        long applied = collected.acks().stream().filter(a -> a.getOutcome() == ApplyOutcome.APPLIED
-                && issued.contains(a.getDecisionId())).count();
+        Set<String> applied = new HashSet<>(); // a gateway acks a decision again when it re-reads it
+        collected.acks().forEach(a -> {
+            if (a.getOutcome() == ApplyOutcome.APPLIED && issued.contains(a.getDecisionId())) {
+                applied.add(a.getDecisionId());
+            }
+        });
         long decisions = issued.size();
-        return new Sample(now, events, rate, ingestLag, loop.riskPending(), loop.sinkPending(),
-                (long) gauge("gateway_decision_cache_lag_records", null), (int) decisions, (int) applied,
+        long sinkLag = loop.sink() == null ? -1 : groupLag(loop.sinkGroup());
+        return new Sample(now, events, rate, ingestLag, loop.riskPending(), sinkLag,
+                (long) gauge("gateway_decision_cache_lag_records", null), (int) decisions, applied.size(),
                 (int) gauge("gateway_decisions_live", "step_up"), (int) gauge("gateway_decisions_live", "throttle"),
                 (int) gauge("gateway_decisions_live", "block"));
     }
@@ -163,7 +168,8 @@ public final class Monitor implements AutoCloseable {
         return String.format("%,.0f events/s · behind: ingest %s, risk %s, sink %s, gateway %s · decisions %d "
                         + "issued, %d applied · enforcing: %d blocked, %d throttled, %d step-up",
                 rate, lag(s.ingestLag()), lag(s.riskLag()), lag(s.sinkLag()), lag(s.gatewayLag()),
-                s.decisionsIssued(), s.decisionsApplied(), s.liveBlock(), s.liveThrottle(), s.liveStepUp());
+                s.decisionsIssued(), s.decisionsApplied(), s.liveBlock(), s.liveThrottle(), s.liveStepUp())
+                + (loop.sink() != null && loop.sink().stopped() != null ? " · " + loop.sink().stopped() : "");
     }
 
     private static String lag(long records) {

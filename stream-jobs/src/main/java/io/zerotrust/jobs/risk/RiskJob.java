@@ -166,8 +166,10 @@ public final class RiskJob {
                 .keyBy(Anomaly::getEntity)
                 .process(new ScoringFunction(new RiskScoring(c.halfLife().toMillis()), ttl))
                 .uid("score").name("risk scoring");
+        // not chained to the scoring: at each checkpoint an exactly-once sink waits for the broker (flush, then a
+        // transaction), which would hold up the decisions the scores feed
         scores.sinkTo(sink(c, Topics.RISK_SCORES, RiskScore::getEntity, DeliveryGuarantee.EXACTLY_ONCE, "scores"))
-                .uid("sink-risk-scores").name("risk.scores");
+                .uid("sink-risk-scores").name("risk.scores").disableChaining();
 
         SingleOutputStreamOperator<EnforcementDecision> allDecisions = JobKafka.decoded(env.fromSource(
                         source(c, Topics.ENFORCEMENT_DECISIONS, OffsetsInitializer.earliest()),

@@ -55,8 +55,8 @@ public final class FanOutDetector extends WindowDetector {
             return Optional.empty();
         }
         Baselines.countDistinct(s.getBaseline(), dst);
-        Windows.add(s.getWindow(), t, dst, e.getEventId(), windowMs, 10_000);
-        int distinct = Windows.distinct(s.getWindow());
+        Windows.addDistinct(s.getWindow(), t, dst, e.getEventId(), windowMs, 10_000);
+        int distinct = Windows.size(s.getWindow());
         double threshold = Baselines.threshold(s.getBaseline(), k, floor, warmupPeriods);
         if (!isFanOut(distinct, threshold) || Rules.coolingDown(s.getLastFiredAt(), t, cooldownMs)) {
             return Optional.empty();

@@ -44,15 +44,15 @@ public final class PortScanDetector extends WindowDetector {
         }
         String host = e.getDst().getIp() != null ? e.getDst().getIp()
                 : e.getDst().getHost() != null ? e.getDst().getHost() : String.valueOf(e.getDst().getService());
-        Windows.add(s.getWindow(), t, host + ":" + e.getDst().getPort(), e.getEventId(), windowMs, 10_000);
-        int distinct = Windows.distinct(s.getWindow());
+        Windows.addDistinct(s.getWindow(), t, host + ":" + e.getDst().getPort(), e.getEventId(), windowMs, 10_000);
+        int distinct = Windows.size(s.getWindow());
         if (!isScan(distinct, ports) || Rules.coolingDown(s.getLastFiredAt(), t, cooldownMs)) {
             return Optional.empty();
         }
         s.setLastFiredAt(t);
         return Optional.of(new Finding(Rules.severityOf(points), points,
                 "connections to " + distinct + " distinct destination ports from this address in "
-                        + windowMs / 60_000 + " min (" + Windows.size(s.getWindow()) + " attempts)",
+                        + windowMs / 60_000 + " min",
                 (double) distinct, (double) ports, Windows.start(s.getWindow()), t,
                 Windows.lastEvidence(s.getWindow(), 20), Map.of("ports", String.valueOf(distinct))));
     }

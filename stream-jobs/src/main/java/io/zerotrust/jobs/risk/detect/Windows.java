@@ -39,6 +39,29 @@ public final class Windows {
     }
 
     /**
+     * Adds an observation to a window that only needs its distinct values (how many destinations, which ports): one
+     * entry per value, at its latest time with the event that carried it. The window then holds at most as many
+     * entries as there are distinct values, however many events repeat them, and {@link #size} is the distinct count.
+     * An observation older than the value's entry changes nothing; what is older than {@code windowMs} before the
+     * newest observation is dropped, and past {@code maxEntries} the oldest.
+     */
+    public static void addDistinct(TimedValues w, long time, String value, String eventId, long windowMs,
+                                   int maxEntries) {
+        mutable(w);
+        List<String> values = w.getValues();
+        int at = values.lastIndexOf(value);
+        if (at >= 0) {
+            if (w.getTimes().get(at) >= time) {
+                return;
+            }
+            w.getTimes().remove(at);
+            values.remove(at);
+            w.getEventIds().remove(at);
+        }
+        add(w, time, value, eventId, windowMs, maxEntries);
+    }
+
+    /**
      * Makes the lists plain ArrayLists: state read back from a checkpoint holds Avro's own list type, which does not
      * support every removal.
      */

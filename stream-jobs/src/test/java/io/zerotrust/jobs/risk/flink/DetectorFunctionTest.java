@@ -33,7 +33,6 @@ class DetectorFunctionTest {
         KeyedOneInputStreamOperatorTestHarness<String, ConnectionEvent, Anomaly> h =
                 new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(fn), Entities::sourceIp,
                         Types.STRING);
-        h.setStateTtlProcessingTime(0);
         h.open();
         return h;
     }
@@ -86,15 +85,33 @@ class DetectorFunctionTest {
     }
 
     @Test
-    void stateExpiresAfterItsTimeToLive() throws Exception {
+    void anEntityUnseenForTheTimeToLiveIsForgottenEntirely() throws Exception {
         try (var h = harness()) {
             for (int i = 0; i < 4; i++) {
                 send(h, failure("user" + i, SPRAYER, T0 + i));
             }
             assertThat(h.numKeyedStateEntries()).isPositive();
-            h.setStateTtlProcessingTime(TTL.toMillis() + 1);
-            send(h, failure("user4", SPRAYER, T0 + 10));
+            assertThat(h.numEventTimeTimers()).as("one cleanup timer per entity").isEqualTo(1);
+            h.processWatermark(T0 + TTL.toMillis() - 1);
+            assertThat(h.numKeyedStateEntries()).as("not yet").isPositive();
+            h.processWatermark(T0 + TTL.toMillis() + 3_600_000);
+            assertThat(h.numKeyedStateEntries()).as("nothing left in memory").isZero();
+            assertThat(h.numEventTimeTimers()).isZero();
+            send(h, failure("user4", SPRAYER, T0 + TTL.toMillis() + 3_600_001));
             assertThat(anomalies(h)).as("the four earlier users were forgotten").isEmpty();
+        }
+    }
+
+    @Test
+    void anEntitySeenAgainBeforeItsTimerIsKept() throws Exception {
+        try (var h = harness()) {
+            for (int i = 0; i < 3; i++) {
+                send(h, failure("user" + i, SPRAYER, T0 + i));
+            }
+            send(h, failure("user3", SPRAYER, T0 + TTL.toMillis() - 60_000)); // still within the time-to-live
+            h.processWatermark(T0 + TTL.toMillis() + 3_600_000); // the first timer fires, and looks again later
+            assertThat(h.numKeyedStateEntries()).as("kept").isPositive();
+            assertThat(h.numEventTimeTimers()).as("one timer, the next look").isEqualTo(1);
         }
     }
 
@@ -111,7 +128,6 @@ class DetectorFunctionTest {
                 TTL, true);
         try (var restored = new KeyedOneInputStreamOperatorTestHarness<String, ConnectionEvent, Anomaly>(
                 new KeyedProcessOperator<>(fn), Entities::sourceIp, Types.STRING)) {
-            restored.setStateTtlProcessingTime(0);
             restored.initializeState(snapshot);
             restored.open();
             send(restored, failure("user4", SPRAYER, T0 + 10));
