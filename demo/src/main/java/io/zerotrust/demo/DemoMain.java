@@ -57,22 +57,8 @@ public final class DemoMain {
                     long seed, Path runDir, int workers) {
 
         static Settings parse(String[] args) {
-            Map<String, String> m = new HashMap<>();
-            for (String a : args) {
-                int eq = a.indexOf('=');
-                if (!a.startsWith("--") || eq < 3) {
-                    throw new IllegalArgumentException("arguments are --key=value, got '" + a + "'");
-                }
-                m.put(a.substring(2, eq), a.substring(eq + 1));
-            }
-            List<String> known = List.of("kafka", "registry", "clickhouse", "database", "minutes", "people", "seed",
-                    "dir", "workers");
-            for (String k : m.keySet()) {
-                if (!known.contains(k)) {
-                    throw new IllegalArgumentException("unknown setting --" + k + "; known: --" + String.join(", --",
-                            known));
-                }
-            }
+            Map<String, String> m = Cli.settings(args, List.of("kafka", "registry", "clickhouse", "database",
+                    "minutes", "people", "seed", "dir", "workers"), List.of());
             int minutes = number(m, "minutes", 7, (int) (Scenarios.MIN_LIVE_MS / 60_000), 120);
             int people = number(m, "people", 60, 30, 2_000);
             int workers = number(m, "workers", 16, 1, 256);
@@ -111,19 +97,11 @@ public final class DemoMain {
     }
 
     public static void main(String[] args) throws Exception {
-        Settings s;
-        try {
-            s = Settings.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("demo: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        System.exit(new DemoMain().run(s));
+        Cli.main("demo", args, Settings::parse, s -> new DemoMain().run(s));
     }
 
     private void say(String message) {
-        System.out.printf("[%4ds] %s%n", (CLOCK.millis() - began) / 1000, message);
+        Cli.say(CLOCK, began, message);
     }
 
     int run(Settings s) throws Exception {

@@ -4,6 +4,7 @@ import io.zerotrust.avro.ApplyOutcome;
 import io.zerotrust.avro.DecisionApplied;
 import io.zerotrust.avro.DecisionMode;
 import io.zerotrust.avro.EnforcementDecision;
+import io.zerotrust.demo.Cli;
 import io.zerotrust.demo.LocalLoop;
 import io.zerotrust.demo.monitor.Collector;
 import io.zerotrust.demo.monitor.Monitor;
@@ -72,25 +73,17 @@ public final class LoopBench {
 
     /** Settings from {@code --key=value} arguments. */
     record Settings(String kafka, String registry, String clickhouse, List<Integer> rates, int stepSeconds,
-                    int users, double triggers, boolean sink, Path out, Path runDir) {
+                    int users, double triggers, boolean sink, Map<String, String> risk, Path out, Path runDir) {
 
         static Settings parse(String[] args) {
-            Map<String, String> m = new HashMap<>();
-            for (String a : args) {
-                int eq = a.indexOf('=');
-                if (!a.startsWith("--") || eq < 3) {
-                    throw new IllegalArgumentException("arguments are --key=value, got '" + a + "'");
+            Map<String, String> m = Cli.settings(args, List.of("kafka", "registry", "clickhouse", "rates",
+                    "step-seconds", "users", "scans-per-second", "sink", "out"), List.of("risk.", "detector."));
+            Map<String, String> risk = new HashMap<>(); // the risk engine's own settings, checked when it starts
+            m.forEach((k, v) -> {
+                if (k.startsWith("risk.") || k.startsWith("detector.")) {
+                    risk.put(k, v);
                 }
-                m.put(a.substring(2, eq), a.substring(eq + 1));
-            }
-            List<String> known = List.of("kafka", "registry", "clickhouse", "rates", "step-seconds", "users",
-                    "scans-per-second", "sink", "out");
-            for (String k : m.keySet()) {
-                if (!known.contains(k)) {
-                    throw new IllegalArgumentException("unknown setting --" + k + "; known: --"
-                            + String.join(", --", known));
-                }
-            }
+            });
             List<Integer> rates = new ArrayList<>();
             for (String r : m.getOrDefault("rates", "5000,10000,15000,20000,25000,30000,40000,50000").split(",")) {
                 int v = number("rates", r, 100, 1_000_000);
@@ -105,7 +98,7 @@ public final class LoopBench {
                     m.getOrDefault("clickhouse", "http://127.0.0.1:8123"), rates,
                     number("step-seconds", m.getOrDefault("step-seconds", "60"), 30, 600),
                     number("users", m.getOrDefault("users", "20000"), 100, 1_000_000),
-                    number("scans-per-second", m.getOrDefault("scans-per-second", "4"), 1, 50), sink(m),
+                    number("scans-per-second", m.getOrDefault("scans-per-second", "4"), 1, 50), sink(m), risk,
                     Path.of(m.getOrDefault("out", "docs/benchmarks.md")), Path.of("var/bench/run-" + stamp));
         }
 
@@ -141,19 +134,11 @@ public final class LoopBench {
     private BenchLoad load;
 
     public static void main(String[] args) throws Exception {
-        Settings s;
-        try {
-            s = Settings.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("bench: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        System.exit(new LoopBench().run(s));
+        Cli.main("bench", args, Settings::parse, s -> new LoopBench().run(s));
     }
 
     private void say(String message) {
-        System.out.printf("[%4ds] %s%n", (CLOCK.millis() - began) / 1000, message);
+        Cli.say(CLOCK, began, message);
     }
 
     int run(Settings s) throws Exception {
@@ -169,7 +154,7 @@ public final class LoopBench {
             say("starting the gateway, the risk engine and the ClickHouse sink (database " + database + ") ...");
             loop = LocalLoop.start(new LocalLoop.Platform(s.kafka(), s.registry(), s.clickhouse(), database,
                     s.runDir()), run, t0, false, s.sink(),
-                    new DemoIdentityProvider(), Map.of(), CLOCK);
+                    new DemoIdentityProvider(), s.risk(), CLOCK);
             RegistryClient registry = RegistryClient.connect(s.registry());
             collected = Collector.start(s.kafka(), registry, t0);
             monitor = Monitor.start(s.kafka(), loop, collected, CLOCK);
@@ -250,9 +235,9 @@ public final class LoopBench {
         List<Sample> samples = monitor.samples();
         long riskGrowth = growth(samples, measureFrom, measureTo, Sample::riskLag);
         long sinkGrowth = growth(samples, measureFrom, measureTo, Sample::sinkLag);
-        long behind = Math.max(least(samples, measureTo - WINDOW_MS, measureTo, Sample::riskLag),
-                least(samples, measureTo - WINDOW_MS, measureTo, Sample::sinkLag));
-        boolean flat = keepsUp(rate, achieved, riskGrowth, sinkGrowth, behind);
+        long riskBehind = least(samples, measureTo - WINDOW_MS, measureTo, Sample::riskLag);
+        long sinkBehind = least(samples, measureTo - WINDOW_MS, measureTo, Sample::sinkLag);
+        boolean flat = keepsUp(rate, achieved, riskGrowth, sinkGrowth, riskBehind, sinkBehind);
         // the last scans' decisions may still be on their way: wait a little before reading them
         Thread.sleep(3_000);
         List<Long> loopMs = new ArrayList<>();
@@ -321,12 +306,16 @@ public final class LoopBench {
     /**
      * A step keeps up when the load generator offered what was asked (within 3 %), no stage's lag grew by more than
      * one second of the offered rate (at least 2,000 records) — a stage short of the rate by a fraction {@code d}
-     * falls behind by {@code d × rate} records every second — and no stage ended more than two seconds of load
-     * behind (a flat but standing backlog is seconds of delay on every decision).
+     * falls behind by {@code d × rate} records every second — and neither stage ended with a standing backlog: the
+     * risk engine at most two seconds of load behind (a flat backlog there is seconds of delay on every decision),
+     * the sink at most five (its lag is read at its commits, so it includes the time its checkpoint takes, and its
+     * rows become visible in ClickHouse on its 5 s checkpoints anyway).
      */
-    static boolean keepsUp(int rate, double achieved, long riskGrowth, long sinkGrowth, long behind) {
-        long allowed = Math.max(2_000, rate);
-        return achieved >= 0.97 * rate && riskGrowth <= allowed && sinkGrowth <= allowed && behind <= 2 * allowed;
+    static boolean keepsUp(int rate, double achieved, long riskGrowth, long sinkGrowth, long riskBehind,
+                           long sinkBehind) {
+        long second = Math.max(2_000, rate);
+        return achieved >= 0.97 * rate && riskGrowth <= second && sinkGrowth <= second && riskBehind <= 2 * second
+                && sinkBehind <= 5 * second;
     }
 
     /** The least non-negative value of {@code f} in [from, to], or 0 when there is none. */
@@ -368,8 +357,8 @@ public final class LoopBench {
                 .append("second from fresh addresses; each scan's BLOCK is one loop measurement: the 15th probe's ")
                 .append("event time → the gateway's ack. Steps of ").append(s.stepSeconds()).append(" s after a minute of warm-up; a stage ")
                 .append("keeps up when its lag (records its Kafka readers have not read) grows by less than one ")
-                .append("second of load over the step's last three quarters and ends less than two seconds of load ")
-                .append("behind.\n\n");
+                .append("second of load over the step's last three quarters and ends less than two (the risk engine) or ")
+                .append("five (the sink, whose lag is read at its commits) seconds of load behind.\n\n");
         String prose = b.toString();
         b.setLength(0);
         for (String paragraph : prose.split("\n\n")) {

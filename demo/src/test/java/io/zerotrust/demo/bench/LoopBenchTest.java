@@ -27,7 +27,8 @@ class LoopBenchTest {
         List<Sample> s = samples(60, i -> i % 7 == 0 ? 9_000 : 1_500); // a slow poll now and then
         long growth = LoopBench.growth(s, 0, 60_000, Sample::riskLag);
         assertThat(growth).isZero();
-        assertThat(LoopBench.keepsUp(10_000, 10_050, growth, LoopBench.growth(s, 0, 60_000, Sample::sinkLag), 1_500))
+        assertThat(LoopBench.keepsUp(10_000, 10_050, growth, LoopBench.growth(s, 0, 60_000, Sample::sinkLag), 1_500,
+                100))
                 .isTrue();
     }
 
@@ -37,20 +38,22 @@ class LoopBenchTest {
         List<Sample> s = samples(60, i -> 500L * i);
         long growth = LoopBench.growth(s, 0, 60_000, Sample::riskLag);
         assertThat(growth).isBetween(25_000L, 30_000L);
-        assertThat(LoopBench.keepsUp(10_000, 10_000, growth, 0, 0)).isFalse();
-        assertThat(LoopBench.keepsUp(10_000, 10_000, 0, growth, 0)).as("the sink likewise").isFalse();
+        assertThat(LoopBench.keepsUp(10_000, 10_000, growth, 0, 0, 0)).isFalse();
+        assertThat(LoopBench.keepsUp(10_000, 10_000, 0, growth, 0, 0)).as("the sink likewise").isFalse();
     }
 
     @Test
     void aLoadGeneratorThatCannotOfferTheRateFailsTheStep() {
-        assertThat(LoopBench.keepsUp(50_000, 45_000, 0, 0, 0)).isFalse();
-        assertThat(LoopBench.keepsUp(50_000, 49_000, 0, 0, 0)).isTrue();
+        assertThat(LoopBench.keepsUp(50_000, 45_000, 0, 0, 0, 0)).isFalse();
+        assertThat(LoopBench.keepsUp(50_000, 49_000, 0, 0, 0, 0)).isTrue();
     }
 
     @Test
     void aFlatButStandingBacklogOfSecondsDoesNotKeepUp() {
-        assertThat(LoopBench.keepsUp(8_000, 8_000, 0, 0, 16_000)).isTrue();
-        assertThat(LoopBench.keepsUp(8_000, 8_000, 0, 0, 60_000)).as("7 s behind").isFalse();
+        assertThat(LoopBench.keepsUp(8_000, 8_000, 0, 0, 16_000, 0)).isTrue();
+        assertThat(LoopBench.keepsUp(8_000, 8_000, 0, 0, 60_000, 0)).as("the risk engine 7 s behind").isFalse();
+        assertThat(LoopBench.keepsUp(8_000, 8_000, 0, 0, 0, 36_000)).as("the sink 4.5 s behind").isTrue();
+        assertThat(LoopBench.keepsUp(8_000, 8_000, 0, 0, 0, 48_000)).as("the sink 6 s behind").isFalse();
     }
 
     @Test

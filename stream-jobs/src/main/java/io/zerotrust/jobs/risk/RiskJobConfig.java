@@ -42,7 +42,7 @@ public final class RiskJobConfig implements Serializable {
             .key(IDLENESS, "30000", "after how long without events a partition stops holding back event time, in ms")
             .key(HALF_LIFE, "30", "half-life of a detector's contribution to risk, in minutes")
             .key(STATE_TTL, "720", "how long an entity's state is kept without activity, in hours")
-            .key(CHECKPOINT_INTERVAL, "10000", "checkpoint interval in ms (scores and anomalies are committed on it)")
+            .key(CHECKPOINT_INTERVAL, "30000", "checkpoint interval in ms (scores and anomalies are committed on it)")
             .key(PARALLELISM, "1", "operator parallelism")
             .key(BUFFER_TIMEOUT, "5", "longest a record waits in a network buffer between operators, in ms (Flink's "
                     + "default is 100, paid at each of the job's shuffles: it was most of the event-to-decision time)")
