@@ -179,7 +179,7 @@ public final class LoopBench {
                 }
                 highest = rate;
             }
-            drain();
+            drain(s.clickhouse());
             List<Step> latency = new ArrayList<>();
             if (highest > 0) {
                 for (double f : new double[] {0.5, 0.8}) {
@@ -277,8 +277,11 @@ public final class LoopBench {
         return count;
     }
 
-    /** Offers nothing but the scans until every stage has caught up for 5 s in a row (at most 3 minutes). */
-    private void drain() throws InterruptedException {
+    /**
+     * Offers nothing but the scans until every stage has caught up for 5 s in a row and ClickHouse has merged what
+     * the burst wrote (at most 3 minutes in all).
+     */
+    private void drain(String clickhouseUrl) throws InterruptedException {
         load.rate(0);
         long deadline = CLOCK.millis() + 180_000;
         say("letting every stage catch up ...");
@@ -289,6 +292,10 @@ public final class LoopBench {
             boolean ok = s != null && s.riskLag() >= 0 && s.riskLag() < 2_000
                     && (loop.sink() == null || (s.sinkLag() >= 0 && s.sinkLag() < 20_000));
             caughtUp = ok ? caughtUp + 1 : 0;
+        }
+        // the burst's parts are still being merged by ClickHouse, which takes CPU from the next step
+        while (CLOCK.millis() < deadline && merges(clickhouseUrl) > 0) {
+            Thread.sleep(1_000);
         }
         say("  " + monitor.line());
     }
@@ -417,12 +424,25 @@ public final class LoopBench {
         Files.writeString(file, text);
     }
 
-    private static void clickhouse(String url, String sql) throws IOException, InterruptedException {
+    /** Merges ClickHouse is running now (0 when it cannot say). */
+    private static int merges(String url) {
+        try {
+            return Integer.parseInt(clickhouse(url, "SELECT count() FROM system.merges").trim());
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+
+    private static String clickhouse(String url, String sql) throws IOException, InterruptedException {
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/"))
                 .POST(HttpRequest.BodyPublishers.ofString(sql)).build(), HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new IOException("ClickHouse answered " + r.statusCode() + " to " + sql + ": " + r.body());
         }
+        return r.body();
     }
 
     private void stop() {
