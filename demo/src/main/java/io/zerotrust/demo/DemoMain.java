@@ -29,7 +29,6 @@ import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -214,13 +213,8 @@ public final class DemoMain {
             long deadline = CLOCK.millis() + timeoutMs;
             long behind = Long.MAX_VALUE;
             while (CLOCK.millis() < deadline) {
-                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
-                        .partitionsToOffsetAndMetadata().get();
-                behind = 0;
-                for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
-                    OffsetAndMetadata c = committed.get(end.getKey());
-                    behind += Math.max(0, end.getValue() - (c == null ? 0 : c.offset()));
-                }
+                behind = Monitor.behind(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(),
+                        ends);
                 if (behind == 0) {
                     say("the risk engine has read the history");
                     return;

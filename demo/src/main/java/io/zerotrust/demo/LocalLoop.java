@@ -27,8 +27,9 @@ import org.apache.kafka.streams.StreamsConfig;
  * The pipeline's stages on the platform of {@code ./pipeline up}: in this process the demo's upstream services, the
  * gateway in front of them, optionally the ingest, and the risk engine (a Flink mini-cluster reading
  * {@code conn.events} from {@code fromMs}); the ClickHouse sink in a process of its own at a lower CPU priority
- * ({@link SinkProcess}), so that on a small shared machine the analytics path never slows the enforcement path. Consumer groups and application ids
- * carry {@code run}, so every run starts clean. Closing stops everything, in reverse order.
+ * ({@link SinkProcess}), so that on a small shared machine the analytics path never slows the enforcement path.
+ * Consumer groups and application ids carry {@code run}, so every run starts clean. Closing stops everything, in
+ * reverse order.
  */
 public final class LocalLoop implements AutoCloseable {
 

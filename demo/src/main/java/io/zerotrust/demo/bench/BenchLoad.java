@@ -17,13 +17,12 @@ import io.zerotrust.schemas.topics.Topics;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 
 /**
  * The benchmark's offered load onto {@code conn.events}, produced with the gateway's own producer settings and
@@ -61,17 +60,8 @@ final class BenchLoad implements AutoCloseable {
     private int scanSeq;
 
     BenchLoad(String kafka, RegistryClient registry, Clock clock, int users, String tag, double triggersPerSecond) {
-        Properties p = new Properties();
-        // as the gateway's EventPublisher
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "bench-load");
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        this.producer = new KafkaProducer<>(p, Topics.CONN_EVENTS.keySerde().serializer(),
-                Topics.CONN_EVENTS.valueSerde(registry).serializer());
+        this.producer = new KafkaProducer<>(EventPublisher.producerProperties(kafka, "bench-load"),
+                Topics.CONN_EVENTS.keySerde().serializer(), Topics.CONN_EVENTS.valueSerde(registry).serializer());
         this.clock = clock;
         this.users = users;
         this.tag = tag;
@@ -163,11 +153,15 @@ final class BenchLoad implements AutoCloseable {
     }
 
     private void send(ConnectionEvent e) {
-        producer.send(new ProducerRecord<>(Topics.CONN_EVENTS.name(), EventPublisher.keyOf(e), e), (md, ex) -> {
-            if (ex != null) {
-                failed.incrementAndGet();
-            }
-        });
+        try {
+            producer.send(new ProducerRecord<>(Topics.CONN_EVENTS.name(), EventPublisher.keyOf(e), e), (md, ex) -> {
+                if (ex != null) {
+                    failed.incrementAndGet();
+                }
+            });
+        } catch (KafkaException ex) { // the gateway's settings give up on a full buffer after 2 s
+            failed.incrementAndGet();
+        }
         sent.incrementAndGet();
     }
 

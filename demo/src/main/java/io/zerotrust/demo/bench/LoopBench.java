@@ -4,18 +4,16 @@ import io.zerotrust.avro.ApplyOutcome;
 import io.zerotrust.avro.DecisionApplied;
 import io.zerotrust.avro.DecisionMode;
 import io.zerotrust.avro.EnforcementDecision;
+import io.zerotrust.demo.ClickHouseHttp;
 import io.zerotrust.demo.Cli;
 import io.zerotrust.demo.LocalLoop;
 import io.zerotrust.demo.monitor.Collector;
 import io.zerotrust.demo.monitor.Monitor;
 import io.zerotrust.demo.monitor.Monitor.Sample;
+import io.zerotrust.demo.report.Evaluation.Latencies;
 import io.zerotrust.demo.sim.DemoIdentityProvider;
 import io.zerotrust.schemas.registry.RegistryClient;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -46,29 +44,7 @@ public final class LoopBench {
 
     /** One measured step: offered and achieved rate, each stage's lag growth, and the loop latencies in it. */
     record Step(String name, double offered, double achieved, long riskGrowth, long sinkGrowth, boolean flat,
-                int scans, Percentiles loop, Percentiles decide) {
-    }
-
-    /** Percentiles in ms ({@code count} 0: nothing measured). */
-    record Percentiles(int count, long p50, long p95, long p99, long max) {
-
-        static Percentiles of(List<Long> values) {
-            if (values.isEmpty()) {
-                return new Percentiles(0, 0, 0, 0, 0);
-            }
-            List<Long> v = new ArrayList<>(values);
-            v.sort(Long::compare);
-            return new Percentiles(v.size(), pct(v, 50), pct(v, 95), pct(v, 99), v.get(v.size() - 1));
-        }
-
-        private static long pct(List<Long> sorted, int p) {
-            return sorted.get(Math.max(0, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
-        }
-
-        @Override
-        public String toString() {
-            return count == 0 ? "—" : String.format(Locale.ROOT, "%d / %d / %d ms", p50, p95, p99);
-        }
+                int scans, Latencies loop, Latencies decide) {
     }
 
     /** Settings from {@code --key=value} arguments. */
@@ -144,7 +120,7 @@ public final class LoopBench {
     int run(Settings s) throws Exception {
         Files.createDirectories(s.runDir());
         String database = "zt_loopbench";
-        clickhouse(s.clickhouse(), "DROP DATABASE IF EXISTS " + database);
+        ClickHouseHttp.query(s.clickhouse(), "DROP DATABASE IF EXISTS " + database);
         long t0 = CLOCK.millis();
         String tag = Long.toString((t0 / 1000) % (36L * 36 * 36 * 36), 36);
         String run = "bench" + tag;
@@ -224,14 +200,15 @@ public final class LoopBench {
         long start = CLOCK.millis();
         Thread.sleep(seconds * 250L);
         long measureFrom = CLOCK.millis();
-        long sentFrom = load.sent();
+        long sentFrom = load.sent() - load.failed();
         long end = start + seconds * 1000L;
         while (CLOCK.millis() < end) {
             Thread.sleep(Math.min(10_000, Math.max(1, end - CLOCK.millis())));
             say("  " + monitor.line());
         }
         long measureTo = CLOCK.millis();
-        double achieved = (load.sent() - sentFrom) * 1000.0 / (measureTo - measureFrom);
+        // what reached Kafka: a send the producer gave up on does not count
+        double achieved = (load.sent() - load.failed() - sentFrom) * 1000.0 / (measureTo - measureFrom);
         List<Sample> samples = monitor.samples();
         long riskGrowth = growth(samples, measureFrom, measureTo, Sample::riskLag);
         long sinkGrowth = growth(samples, measureFrom, measureTo, Sample::sinkLag);
@@ -243,8 +220,8 @@ public final class LoopBench {
         List<Long> loopMs = new ArrayList<>();
         List<Long> decideMs = new ArrayList<>();
         int scans = latencies(name, measureFrom, measureTo, loopMs, decideMs);
-        return new Step(name, rate, achieved, riskGrowth, sinkGrowth, flat, scans, Percentiles.of(loopMs),
-                Percentiles.of(decideMs));
+        return new Step(name, rate, achieved, riskGrowth, sinkGrowth, flat, scans, Latencies.of(loopMs),
+                Latencies.of(decideMs));
     }
 
     /**
@@ -339,7 +316,12 @@ public final class LoopBench {
 
     /** The loop percentiles with how many of the step's scans were applied in time to be measured. */
     private static String measured(Step s) {
-        return s.loop() + " (" + s.loop().count() + " of " + s.scans() + " scans)";
+        return ms(s.loop()) + " (" + s.loop().count() + " of " + s.scans() + " scans)";
+    }
+
+    /** p50 / p95 / p99, or a dash when nothing was measured. */
+    private static String ms(Latencies l) {
+        return l.count() == 0 ? "—" : String.format(Locale.ROOT, "%d / %d / %d ms", l.p50(), l.p95(), l.p99());
     }
 
     private static String line(Step s) {
@@ -362,10 +344,11 @@ public final class LoopBench {
                         String.format(Locale.ROOT, "%,d", s.users())).append(" users on their usual services, an ")
                 .append("OPEN and a CLOSE per visit) plus ").append((int) s.triggers()).append(" port scans a ")
                 .append("second from fresh addresses; each scan's BLOCK is one loop measurement: the 15th probe's ")
-                .append("event time → the gateway's ack. Steps of ").append(s.stepSeconds()).append(" s after a minute of warm-up; a stage ")
-                .append("keeps up when its lag (records its Kafka readers have not read) grows by less than one ")
-                .append("second of load over the step's last three quarters and ends less than two (the risk engine) or ")
-                .append("five (the sink, whose lag is read at its commits) seconds of load behind.\n\n");
+                .append("event time → the gateway's ack. Steps of ").append(s.stepSeconds())
+                .append(" s after a minute of warm-up; a stage keeps up when its lag (records its Kafka readers have ")
+                .append("not read) grows by less than one second of load over the step's last three quarters and ")
+                .append("ends less than two (the risk engine) or five (the sink, whose lag is read at its commits) ")
+                .append("seconds of load behind.\n\n");
         String prose = b.toString();
         b.setLength(0);
         for (String paragraph : prose.split("\n\n")) {
@@ -373,7 +356,8 @@ public final class LoopBench {
                     .append("\n\n");
         }
         b.append("| step | offered events/s | achieved | risk lag growth | sink lag growth | keeps up | loop p50 / "
-                + "p95 / p99 (measured of scans) | event → issued p50 / p95 / p99 |\n|---|---|---|---|---|---|---|---|\n");
+                + "p95 / p99 (measured of scans) | event → issued p50 / p95 / p99 |\n")
+                .append("|---|---|---|---|---|---|---|---|\n");
         for (Step st : ladder) {
             row(b, st);
         }
@@ -392,7 +376,7 @@ public final class LoopBench {
     private static void row(StringBuilder b, Step s) {
         b.append(String.format(Locale.ROOT, "| %s | %,.0f | %,.0f | %,d | %,d | %s | %s | %s |%n", s.name(),
                 s.offered(), s.achieved(), s.riskGrowth(), s.sinkGrowth(), s.flat() ? "yes" : "**no**", measured(s),
-                s.decide()));
+                ms(s.decide())));
     }
 
     /** Breaks {@code text} into lines of at most {@code width} characters at spaces. */
@@ -427,22 +411,13 @@ public final class LoopBench {
     /** Merges ClickHouse is running now (0 when it cannot say). */
     private static int merges(String url) {
         try {
-            return Integer.parseInt(clickhouse(url, "SELECT count() FROM system.merges").trim());
+            return Integer.parseInt(ClickHouseHttp.query(url, "SELECT count() FROM system.merges").trim());
         } catch (IOException | RuntimeException e) {
             return 0;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 0;
         }
-    }
-
-    private static String clickhouse(String url, String sql) throws IOException, InterruptedException {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/"))
-                .POST(HttpRequest.BodyPublishers.ofString(sql)).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IOException("ClickHouse answered " + r.statusCode() + " to " + sql + ": " + r.body());
-        }
-        return r.body();
     }
 
     private void stop() {

@@ -141,10 +141,17 @@ public final class Monitor implements AutoCloseable {
         }
         Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
         committed.keySet().forEach(tp -> specs.put(tp, OffsetSpec.latest()));
+        Map<TopicPartition, Long> ends = new HashMap<>();
+        admin.listOffsets(specs).all().get(10, TimeUnit.SECONDS).forEach((tp, r) -> ends.put(tp, r.offset()));
+        return behind(committed, ends);
+    }
+
+    /** Records between a group's committed offsets and {@code ends}, over the partitions of {@code ends}. */
+    public static long behind(Map<TopicPartition, OffsetAndMetadata> committed, Map<TopicPartition, Long> ends) {
         long lag = 0;
-        for (var e : admin.listOffsets(specs).all().get(10, TimeUnit.SECONDS).entrySet()) {
-            OffsetAndMetadata c = committed.get(e.getKey());
-            lag += Math.max(0, e.getValue().offset() - (c == null ? 0 : c.offset()));
+        for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+            OffsetAndMetadata c = committed.get(end.getKey());
+            lag += Math.max(0, end.getValue() - (c == null ? 0 : c.offset()));
         }
         return lag;
     }

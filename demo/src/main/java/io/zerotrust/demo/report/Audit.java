@@ -2,14 +2,9 @@ package io.zerotrust.demo.report;
 
 import io.zerotrust.avro.EnforcementDecision;
 import io.zerotrust.dashboards.QueryPack;
+import io.zerotrust.demo.ClickHouseHttp;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -53,17 +48,11 @@ public record Audit(String query, int expected, int found, List<String> missing,
                         d.getRuleId() == null ? "" : d.getRuleId()));
             }
         }
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         long deadline = System.currentTimeMillis() + waitMs;
         while (true) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(clickhouseUrl + "/"))
-                    .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(sql))
-                    .build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            if (r.statusCode() != 200) {
-                throw new IOException("ClickHouse answered " + r.statusCode() + " to the audit query: " + r.body());
-            }
+            String body = ClickHouseHttp.query(clickhouseUrl, sql);
             List<String> got = new ArrayList<>();
-            for (String line : r.body().split("\n")) {
+            for (String line : body.split("\n")) {
                 if (!line.isEmpty()) {
                     String[] f = line.split("\t", -1);
                     got.add(key(Long.parseLong(f[0]), f[1], f[2], f[3], f[4]));

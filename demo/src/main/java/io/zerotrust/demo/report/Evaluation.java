@@ -64,7 +64,7 @@ public record Evaluation(List<ScenarioResult> scenarios, Set<String> enforcedEnt
     /** Percentiles of a set of durations in milliseconds ({@code count} 0: none measured). */
     public record Latencies(int count, long p50, long p95, long p99, long max) {
 
-        static Latencies of(List<Long> values) {
+        public static Latencies of(List<Long> values) {
             if (values.isEmpty()) {
                 return new Latencies(0, 0, 0, 0, 0);
             }

@@ -62,21 +62,7 @@ public final class EventPublisher implements AutoCloseable {
 
     public EventPublisher(String bootstrap, RegistryClient registry, int capacity, Path spillDir, String clientId,
                           MeterRegistry metrics) throws IOException {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        // Fewer, larger requests: at thousands of connections per second the producer's network thread, not the
-        // proxy, was the gateway's largest consumer of CPU with 5 ms batches. 20 ms adds at most that to detection.
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        // A send that has not succeeded in 30 s goes to the spill file instead of being retried in memory.
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
-        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        // The sender thread, not the proxy, waits here; keep it short so the queue keeps draining to the spill file.
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
+        Properties p = producerProperties(bootstrap, clientId);
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
         this.events = new AvroCodec<>(ConnectionEvent.class, registry, Topics.CONN_EVENTS.valueSubject(), true);
         this.acks = new AvroCodec<>(DecisionApplied.class, registry, Topics.ENFORCEMENT_ACKS.valueSubject(), true);
@@ -292,6 +278,29 @@ public final class EventPublisher implements AutoCloseable {
                 n++;
             }
         }
+    }
+
+    /**
+     * The settings the gateway's event producer runs with (also what a load generator standing in for gateways
+     * should use).
+     */
+    public static Properties producerProperties(String bootstrap, String clientId) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        // Fewer, larger requests: at thousands of connections per second the producer's network thread, not the
+        // proxy, was the gateway's largest consumer of CPU with 5 ms batches. 20 ms adds at most that to detection.
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 128 * 1024);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        // A send that has not succeeded in 30 s goes to the spill file instead of being retried in memory.
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        // The sender thread, not the proxy, waits here; keep it short so the queue keeps draining to the spill file.
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
+        return p;
     }
 
     /** The Kafka key of a connection event: its principal ({@code user:<name>}, else {@code ip:<address>}). */

@@ -28,9 +28,9 @@ import org.apache.flink.util.OutputTag;
 /**
  * The thin keyed operator around the detectors of one entity type: events are keyed by that entity (user, source
  * address), each detector keeps its Avro state in its own value state, and each finding becomes an {@link Anomaly}
- * whose id is derived from detector, entity and event, so a replay produces the same ids. A finding also counts against the device and the destination service of the
- * event that triggered it (same points, attribute {@code via} naming the entity it was found on), so that devices
- * and services carry risk too.
+ * whose id is derived from detector, entity and event, so a replay produces the same ids. A finding also counts
+ * against the device and the destination service of the event that triggered it (same points, attribute {@code via}
+ * naming the entity it was found on), so that devices and services carry risk too.
  *
  * <p>An entity unseen for the state's time-to-live (in event time) starts afresh: one event-time timer per entity,
  * on the full hour after its newest event plus the time-to-live, clears all its state, so entities that never come
