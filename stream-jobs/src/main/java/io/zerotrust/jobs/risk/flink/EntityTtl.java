@@ -3,7 +3,11 @@ package io.zerotrust.jobs.risk.flink;
 import java.time.Duration;
 import org.apache.flink.api.common.state.StateTtlConfig;
 
-/** The time-to-live every per-entity state of the risk job has: refreshed on write, never read once expired. */
+/**
+ * The time-to-live of the scoring's and the policy's per-entity states: refreshed on write, never read once expired.
+ * (The detectors' states, touched by every event, are cleared by an event-time timer instead: see
+ * {@link DetectorFunction}.)
+ */
 final class EntityTtl {
 
     private EntityTtl() {
