@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToLongFunction;
+import org.apache.commons.text.WordUtils;
 
 /**
  * {@code ./pipeline bench}: the closed loop at a ladder of offered rates. On the platform of {@code ./pipeline up}
@@ -385,18 +386,7 @@ public final class LoopBench {
 
     /** Breaks {@code text} into lines of at most {@code width} characters at spaces. */
     static String wrap(String text, int width) {
-        StringBuilder out = new StringBuilder();
-        int lineStart = 0;
-        for (String word : text.split(" ")) {
-            if (out.length() > lineStart && out.length() - lineStart + 1 + word.length() > width) {
-                out.append('\n');
-                lineStart = out.length();
-            } else if (out.length() > lineStart) {
-                out.append(' ');
-            }
-            out.append(word);
-        }
-        return out.toString();
+        return WordUtils.wrap(text, width, "\n", false);
     }
 
     /** Replaces the previous results between the markers in {@code file}, or appends them. */
