@@ -12,7 +12,8 @@ import java.util.Optional;
  * Something a user has not used before: a device, a country, a destination. The user's set of known things is
  * learned online, with when each was last used; once the user has been observed for {@code <name>.warmup_hours} and
  * {@code <name>.warmup_observations} events, a thing outside the set fires (and joins the set, so it fires once).
- * Things unused for longer than the memory ({@code forgetAfterMs}, if any) are forgotten; at most 500 are kept.
+ * Things unused for longer than the memory ({@code forgetAfterMs}, if any) are forgotten (to the hour: when a thing
+ * was last used is refreshed hourly); at most 500 are kept.
  * After firing, the detector stays quiet for the cooldown ({@code all.cooldown_minutes}) while further new things
  * join the set, so a burst of new destinations is one finding (fan-out judges the burst), not one per destination.
  */
@@ -20,6 +21,11 @@ public abstract class NoveltyDetector implements Detector<SeenState> {
 
     private static final long serialVersionUID = 1L;
     static final int MAX_KNOWN = 500;
+    /**
+     * When a known thing was last used is refreshed at most hourly: forgetting works in days, and a write per event
+     * would put a new object into long-lived state each time (a card for the next young collection to scan).
+     */
+    static final long REFRESH_MS = 3_600_000L;
 
     private final String name;
     private final long warmupObservations;
@@ -100,7 +106,9 @@ public abstract class NoveltyDetector implements Detector<SeenState> {
                     null, (double) seen.size(), null, t, List.of(e.getEventId()), Map.of("new", thing)));
             s.setLastFiredAt(t);
         }
-        seen.put(thing, last == null ? t : Math.max(last, t));
+        if (last == null || t >= last + REFRESH_MS) {
+            seen.put(thing, t);
+        }
         if (seen.size() > MAX_KNOWN) {
             String oldest = seen.entrySet().stream().min(Map.Entry.comparingByValue()).orElseThrow().getKey();
             seen.remove(oldest);

@@ -42,8 +42,11 @@ public final class Windows {
      * Adds an observation to a window that only needs its distinct values (how many destinations, which ports): one
      * entry per value, at its latest time with the event that carried it. The window then holds at most as many
      * entries as there are distinct values, however many events repeat them, and {@link #size} is the distinct count.
-     * An observation older than the value's entry changes nothing; what is older than {@code windowMs} before the
-     * newest observation is dropped, and past {@code maxEntries} the oldest.
+     * A repeat moves the value's entry only once it is at least {@link #refreshMs} later (a twentieth of the window):
+     * an entry may so leave the window that much early, and in return a value repeated many times a minute does not
+     * put new objects into long-lived state with each event (each costs the next young collection a card to scan, a
+     * pause on the decision path). What is older than {@code windowMs} before the newest observation is dropped, and
+     * past {@code maxEntries} the oldest.
      */
     public static void addDistinct(TimedValues w, long time, String value, String eventId, long windowMs,
                                    int maxEntries) {
@@ -51,7 +54,7 @@ public final class Windows {
         List<String> values = w.getValues();
         int at = values.lastIndexOf(value);
         if (at >= 0) {
-            if (w.getTimes().get(at) >= time) {
+            if (time - w.getTimes().get(at) < refreshMs(windowMs)) {
                 return;
             }
             w.getTimes().remove(at);
@@ -59,6 +62,11 @@ public final class Windows {
             w.getEventIds().remove(at);
         }
         add(w, time, value, eventId, windowMs, maxEntries);
+    }
+
+    /** How much later a repeat must be to move its value's entry in a distinct window: a twentieth of the window. */
+    public static long refreshMs(long windowMs) {
+        return Math.max(1, windowMs / 20);
     }
 
     /**

@@ -45,6 +45,12 @@ public final class DetectorFunction extends KeyedProcessFunction<String, Connect
 
     private static final long serialVersionUID = 1L;
     private static final long HOUR = 3_600_000L;
+    /**
+     * The newest event time is written at most once a minute per entity: each write puts a new object into state
+     * that has long been in the old generation, and every such reference costs the next young collection a card to
+     * scan (a pause on the decision path). An entity may so be forgotten up to a minute early of its time-to-live.
+     */
+    static final long LAST_SEEN_STEP = 60_000L;
     public static final OutputTag<ConnectionEvent> LATE = new OutputTag<>("late-events",
             new AvroTypeInfo<>(ConnectionEvent.class));
 
@@ -111,7 +117,7 @@ public final class DetectorFunction extends KeyedProcessFunction<String, Connect
         if (seen == null) {
             ctx.timerService().registerEventTimeTimer(cleanupTime(e.getEventTime()));
         }
-        if (seen == null || e.getEventTime() > seen) {
+        if (seen == null || e.getEventTime() >= seen + LAST_SEEN_STEP) {
             lastSeen.update(e.getEventTime());
         }
         String entity = ctx.getCurrentKey();

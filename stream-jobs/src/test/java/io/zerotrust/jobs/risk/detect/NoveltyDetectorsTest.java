@@ -78,4 +78,14 @@ class NoveltyDetectorsTest {
                 .as("forgotten after 30 days").isPresent();
         assertThat(s.getLastSeen()).doesNotContainKey("mail").containsKeys("portal");
     }
+
+    @Test
+    void whenAThingWasLastUsedIsRefreshedHourly() {
+        SeenState s = rare.newState();
+        rare.observe(s, login("kim", "laptop-kim", "10.0.0.9", "wiki", T0));
+        rare.observe(s, login("kim", "laptop-kim", "10.0.0.9", "wiki", T0 + HOUR - 1));
+        assertThat(s.getLastSeen()).as("within the hour: unchanged").containsEntry("wiki", T0);
+        rare.observe(s, login("kim", "laptop-kim", "10.0.0.9", "wiki", T0 + HOUR));
+        assertThat(s.getLastSeen()).containsEntry("wiki", T0 + HOUR);
+    }
 }

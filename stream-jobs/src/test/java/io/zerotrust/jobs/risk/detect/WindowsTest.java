@@ -3,6 +3,13 @@ package io.zerotrust.jobs.risk.detect;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.zerotrust.jobs.state.TimedValues;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
 import org.junit.jupiter.api.Test;
 
 /** The sliding windows the detectors keep. */
@@ -18,9 +25,23 @@ class WindowsTest {
             Windows.addDistinct(w, T0 + i * 1_000L, "service-" + i % 3, "e" + i, WINDOW, 10_000);
         }
         assertThat(Windows.size(w)).isEqualTo(3);
-        assertThat(w.getValues()).containsExactly("service-1", "service-2", "service-0");
-        assertThat(w.getEventIds()).containsExactly("e997", "e998", "e999");
-        assertThat(Windows.start(w)).isEqualTo(T0 + 997_000);
+        assertThat(w.getValues()).containsExactlyInAnyOrder("service-0", "service-1", "service-2");
+        assertThat(Windows.start(w)).as("each entry at most a refresh step behind the newest event")
+                .isGreaterThan(T0 + 999_000 - Windows.refreshMs(WINDOW));
+    }
+
+    @Test
+    void aRepeatMovesItsEntryOnlyOnceItIsARefreshStepLater() {
+        long step = Windows.refreshMs(WINDOW);
+        assertThat(step).isEqualTo(30_000);
+        TimedValues w = Windows.empty();
+        Windows.addDistinct(w, T0, "a", "e1", WINDOW, 10_000);
+        Windows.addDistinct(w, T0 + step - 1, "a", "e2", WINDOW, 10_000);
+        assertThat(w.getEventIds()).as("too soon: the entry stays").containsExactly("e1");
+        assertThat(w.getTimes()).containsExactly(T0);
+        Windows.addDistinct(w, T0 + step, "a", "e3", WINDOW, 10_000);
+        assertThat(w.getEventIds()).containsExactly("e3");
+        assertThat(w.getTimes()).containsExactly(T0 + step);
     }
 
     @Test
@@ -44,5 +65,28 @@ class WindowsTest {
         assertThat(w.getEventIds()).as("inserted in place, then the oldest past two dropped")
                 .containsExactly("e1", "e2");
         assertThat(Windows.distinct(w)).isEqualTo(2);
+    }
+
+    @Test
+    void aWindowReadBackFromACheckpointTakesRepeatsAndNewValues() throws Exception {
+        TimedValues w = Windows.empty();
+        Windows.addDistinct(w, T0, "a", "e1", WINDOW, 10_000);
+        Windows.addDistinct(w, T0 + 1_000, "b", "e2", WINDOW, 10_000);
+        TimedValues restored = roundTrip(w);
+        assertThat(restored.getTimes()).as("Avro's own list type, as after a restore").isNotInstanceOf(ArrayList.class);
+        Windows.addDistinct(restored, T0 + Windows.refreshMs(WINDOW) + 1, "a", "e3", WINDOW, 10_000);
+        Windows.addDistinct(restored, T0 + Windows.refreshMs(WINDOW) + 2, "c", "e4", WINDOW, 10_000);
+        assertThat(restored.getValues()).containsExactly("b", "a", "c");
+        assertThat(restored.getEventIds()).containsExactly("e2", "e3", "e4");
+        assertThat(restored.getTimes()).hasSize(3);
+    }
+
+    private static TimedValues roundTrip(TimedValues w) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        BinaryEncoder out = EncoderFactory.get().binaryEncoder(bytes, null);
+        new SpecificDatumWriter<>(TimedValues.class).write(w, out);
+        out.flush();
+        return new SpecificDatumReader<>(TimedValues.class)
+                .read(null, DecoderFactory.get().binaryDecoder(bytes.toByteArray(), null));
     }
 }
