@@ -50,9 +50,9 @@ class PasswordSprayAndPortScanTest {
         Optional<Finding> f = scan.observe(s, probe("198.18.7.7", "10.1.0.20", 3389, T0 + 40_000));
         assertThat(f).isPresent();
         assertThat(f.get().explanation()).contains("15 distinct destination ports");
-        assertThat(f.get().evidenceEventIds()).as("the latest probe of each port").hasSize(15);
-        assertThat(s.getWindow().getTimes()).as("one entry per port, at its latest probe").hasSize(15)
-                .contains(T0 + 33_001).doesNotContain(T0 + 33_000);
+        assertThat(f.get().evidenceEventIds()).as("one probe of each port").hasSize(15);
+        assertThat(s.getWindow().getTimes()).as("one entry per port; a repeat within a twentieth of the window "
+                + "does not move it").hasSize(15).contains(T0 + 33_000).doesNotContain(T0 + 33_001);
     }
 
     @Test
