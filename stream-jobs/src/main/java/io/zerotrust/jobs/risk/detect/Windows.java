@@ -40,8 +40,9 @@ public final class Windows {
 
     /**
      * Adds an observation to a window that only needs its distinct values (how many destinations, which ports): one
-     * entry per value, at its latest time with the event that carried it. The window then holds at most as many
-     * entries as there are distinct values, however many events repeat them, and {@link #size} is the distinct count.
+     * entry per value, at its latest time (to within a refresh step, below) with the event that carried it. The
+     * window then holds at most as many entries as there are distinct values, however many events repeat them, and
+     * {@link #size} is the distinct count.
      * A repeat moves the value's entry only once it is at least {@link #refreshMs} later (a twentieth of the window):
      * an entry may so leave the window that much early, and in return a value repeated many times a minute does not
      * put new objects into long-lived state with each event (each costs the next young collection a card to scan, a
