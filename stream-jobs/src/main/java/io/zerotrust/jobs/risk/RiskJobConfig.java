@@ -44,8 +44,9 @@ public final class RiskJobConfig implements Serializable {
             .key(STATE_TTL, "720", "how long an entity's state is kept without activity, in hours")
             .key(CHECKPOINT_INTERVAL, "30000", "checkpoint interval in ms (scores and anomalies are committed on it)")
             .key(PARALLELISM, "1", "operator parallelism")
-            .key(BUFFER_TIMEOUT, "5", "longest a record waits in a network buffer between operators, in ms (Flink's "
-                    + "default is 100, paid at each of the job's shuffles: it was most of the event-to-decision time)")
+            .key(BUFFER_TIMEOUT, "5", "longest an event waits in a network buffer on its way to the detectors, in "
+                    + "ms (Flink's default is 100: it was most of the event-to-decision time; 0 sends each event at "
+                    + "once, at a higher cost per event); the job's other edges carry few records and send each at once")
             .key(EVENTS_START, "committed", "where a job without a checkpoint starts reading conn.events: committed "
                     + "(the group's offsets, else the beginning), earliest, latest, or an epoch-millisecond timestamp")
             .key(GEO_FILE, "", "address-range table file, cidr,country,lat,lon[,label] per line; none: the bundled "
