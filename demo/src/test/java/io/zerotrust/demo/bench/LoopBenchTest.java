@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntToLongFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,10 +15,16 @@ import org.junit.jupiter.api.io.TempDir;
 class LoopBenchTest {
 
     /** One sample a second for {@code seconds}; the risk engine's lag is {@code lag(second)}, the sink's 100. */
-    private static List<Sample> samples(int seconds, java.util.function.IntToLongFunction lag) {
+    private static List<Sample> samples(int seconds, IntToLongFunction lag) {
+        return samples(seconds, lag, i -> 100);
+    }
+
+    /** One sample a second for {@code seconds}, with each stage's lag at that second. */
+    private static List<Sample> samples(int seconds, IntToLongFunction riskLag, IntToLongFunction sinkLag) {
         List<Sample> out = new ArrayList<>();
         for (int i = 0; i <= seconds; i++) {
-            out.add(new Sample(i * 1_000L, i * 10_000L, 10_000, -1, lag.applyAsLong(i), 100, 0, 0, 0, 0, 0, 0));
+            out.add(new Sample(i * 1_000L, i * 10_000L, 10_000, -1, riskLag.applyAsLong(i), sinkLag.applyAsLong(i),
+                    0, 0, 0, 0, 0, 0));
         }
         return out;
     }
@@ -47,13 +54,8 @@ class LoopBenchTest {
      * The sink's lag as read from its commits: it rises by the load (10,000 a second) between commits every 5 s and
      * falls back to how far behind the commit was; {@code trough(k)} is that for the k-th commit.
      */
-    private static List<Sample> sinkSamples(int seconds, java.util.function.IntToLongFunction trough) {
-        List<Sample> out = new ArrayList<>();
-        for (int i = 0; i <= seconds; i++) {
-            long lag = trough.applyAsLong(i / 5) + 10_000L * (i % 5);
-            out.add(new Sample(i * 1_000L, i * 10_000L, 10_000, -1, 0, lag, 0, 0, 0, 0, 0, 0));
-        }
-        return out;
+    private static List<Sample> sinkSamples(int seconds, IntToLongFunction trough) {
+        return samples(seconds, i -> 0, i -> trough.applyAsLong(i / 5) + 10_000L * (i % 5));
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -47,7 +48,7 @@ class RiskJobGraphTest {
     }
 
     private StreamGraph graph(Map<String, String> settings) {
-        Map<String, String> all = new java.util.HashMap<>(settings);
+        Map<String, String> all = new HashMap<>(settings);
         all.put(RiskJobConfig.CHECKPOINT_DIR, dir.resolve("checkpoints").toString());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         RiskJob.build(env, RiskJobConfig.of(all));
