@@ -2,6 +2,8 @@ package io.zerotrust.jobs.kafka;
 
 import io.zerotrust.avro.DeadLetter;
 import io.zerotrust.schemas.flink.RegistryAvroSerializationSchema;
+import io.zerotrust.schemas.flink.SpecificRecordSerializer;
+import io.zerotrust.schemas.flink.SpecificRecordTypeInfo;
 import io.zerotrust.schemas.topics.Topic;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
@@ -13,7 +15,6 @@ import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -27,7 +28,7 @@ public final class JobKafka {
 
     /** Records that could not be decoded, for {@code telemetry.dlq}. */
     public static final OutputTag<DeadLetter> UNDECODABLE = new OutputTag<>("undecodable",
-            new AvroTypeInfo<>(DeadLetter.class));
+            new SpecificRecordTypeInfo<>(DeadLetter.class));
 
     private JobKafka() {
     }
@@ -59,11 +60,14 @@ public final class JobKafka {
                 .build();
     }
 
-    /** Splits decoded records from undecodable ones; the latter go to the {@link #UNDECODABLE} side output. */
-    @SuppressWarnings({"unchecked", "rawtypes"})
+    /**
+     * Splits decoded records from undecodable ones; the latter go to the {@link #UNDECODABLE} side output. The records
+     * cross shuffles with a {@link SpecificRecordSerializer} (the generated classes' own coders), not with Flink's
+     * reflective Avro serializer.
+     */
     public static <T extends SpecificRecord> SingleOutputStreamOperator<T> decoded(
             DataStream<Either<DeadLetter, T>> in, Topic<String, T> topic, String uid) {
-        TypeInformation<T> type = (TypeInformation<T>) new AvroTypeInfo(topic.valueType());
+        TypeInformation<T> type = new SpecificRecordTypeInfo<>(topic.valueType());
         return in.process(new ProcessFunction<Either<DeadLetter, T>, T>() {
             @Override
             public void processElement(Either<DeadLetter, T> e, Context ctx, Collector<T> out) {

@@ -30,6 +30,7 @@ import io.zerotrust.jobs.risk.flink.PolicyInput;
 import io.zerotrust.jobs.risk.flink.ScoringFunction;
 import io.zerotrust.jobs.risk.policy.PolicyFiles;
 import io.zerotrust.jobs.risk.score.RiskScoring;
+import io.zerotrust.schemas.flink.SpecificRecordTypeInfo;
 import io.zerotrust.schemas.registry.RegistryClient;
 import io.zerotrust.schemas.serde.AvroCodec;
 import io.zerotrust.schemas.topics.Topic;
@@ -165,12 +166,14 @@ public final class RiskJob {
                 .setBufferTimeout(c.bufferTimeoutMs())
                 .keyBy(Entities::user)
                 .process(new DetectorFunction(EntityType.USER, userDetectors(params, geo), ttl, false))
+                .returns(new SpecificRecordTypeInfo<>(Anomaly.class))
                 .uid("detect-user").name("user detectors");
         SingleOutputStreamOperator<Anomaly> sourceAnomalies = events
                 .filter(e -> Entities.sourceIp(e) != null).uid("with-source").name("events with a source")
                 .setBufferTimeout(c.bufferTimeoutMs())
                 .keyBy(Entities::sourceIp)
                 .process(new DetectorFunction(EntityType.IP, sourceDetectors(params), ttl, true))
+                .returns(new SpecificRecordTypeInfo<>(Anomaly.class))
                 .uid("detect-source").name("source detectors");
         DataStream<Anomaly> anomalies = userAnomalies.union(sourceAnomalies);
         anomalies.sinkTo(sink(c, Topics.ANOMALIES, Anomaly::getEntity, DeliveryGuarantee.EXACTLY_ONCE, "anomalies"))
@@ -179,6 +182,7 @@ public final class RiskJob {
         SingleOutputStreamOperator<RiskScore> scores = anomalies
                 .keyBy(Anomaly::getEntity)
                 .process(new ScoringFunction(new RiskScoring(c.halfLife().toMillis()), ttl))
+                .returns(new SpecificRecordTypeInfo<>(RiskScore.class))
                 .uid("score").name("risk scoring");
         // not chained to the scoring: at each checkpoint an exactly-once sink waits for the broker (flush, then a
         // transaction), which would hold up the decisions the scores feed
@@ -205,12 +209,14 @@ public final class RiskJob {
                 .keyBy(PolicyInput::entity)
                 .connect(rules)
                 .process(new PolicyFunction(defaults, ttl))
+                .returns(new SpecificRecordTypeInfo<>(EnforcementDecision.class))
                 .uid("policy").name("policy");
         decisions.sinkTo(sink(c, Topics.ENFORCEMENT_DECISIONS, EnforcementDecision::getEntity,
                 DeliveryGuarantee.AT_LEAST_ONCE, "decisions")).uid("sink-decisions").name("enforcement.decisions");
 
         DataStream<DeadLetter> late = sourceAnomalies.getSideOutput(DetectorFunction.LATE)
-                .map(new LateEvent(c.registryUrl())).uid("late-events").name("late events");
+                .map(new LateEvent(c.registryUrl())).returns(JobKafka.UNDECODABLE.getTypeInfo())
+                .uid("late-events").name("late events");
         events.getSideOutput(JobKafka.UNDECODABLE)
                 .union(allDecisions.getSideOutput(JobKafka.UNDECODABLE), ruleStream.getSideOutput(JobKafka.UNDECODABLE),
                         late)

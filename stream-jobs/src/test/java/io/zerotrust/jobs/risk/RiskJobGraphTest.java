@@ -47,6 +47,28 @@ class RiskJobGraphTest {
                 .anyMatch(e -> e.endsWith("-> policy"));
     }
 
+    /**
+     * Records cross the event shuffles, and every other edge that carries a generated Avro class read from Kafka, with
+     * the generated classes' own coders, not with Flink's reflective AvroSerializer (two thirds of the reading thread's
+     * CPU at 10,000 events/s) nor with Kryo.
+     */
+    @Test
+    void eventsCrossTheShufflesWithTheGeneratedCoders() {
+        StreamGraph graph = graph(Map.of());
+        Map<String, String> serializers = new HashMap<>();
+        for (StreamNode node : graph.getStreamNodes()) {
+            if (node.getTypeSerializerOut() != null) {
+                serializers.put(node.getOperatorName(), node.getTypeSerializerOut().getClass().getSimpleName());
+            }
+        }
+        assertThat(serializers).containsEntry("events with a user", "SpecificRecordSerializer")
+                .containsEntry("events with a source", "SpecificRecordSerializer")
+                .containsEntry("manual decisions", "SpecificRecordSerializer")
+                .containsEntry("late events", "SpecificRecordSerializer");
+        assertThat(serializers).allSatisfy((operator, serializer) ->
+                assertThat(serializer).as(operator).isNotIn("AvroSerializer", "KryoSerializer"));
+    }
+
     private StreamGraph graph(Map<String, String> settings) {
         Map<String, String> all = new HashMap<>(settings);
         all.put(RiskJobConfig.CHECKPOINT_DIR, dir.resolve("checkpoints").toString());

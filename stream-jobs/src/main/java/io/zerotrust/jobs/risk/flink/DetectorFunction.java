@@ -6,6 +6,7 @@ import io.zerotrust.avro.EntityType;
 import io.zerotrust.jobs.risk.detect.Detector;
 import io.zerotrust.jobs.risk.detect.Entities;
 import io.zerotrust.jobs.risk.detect.Finding;
+import io.zerotrust.schemas.flink.SpecificRecordTypeInfo;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,7 +53,7 @@ public final class DetectorFunction extends KeyedProcessFunction<String, Connect
      */
     static final long LAST_SEEN_STEP = 60_000L;
     public static final OutputTag<ConnectionEvent> LATE = new OutputTag<>("late-events",
-            new AvroTypeInfo<>(ConnectionEvent.class));
+            new SpecificRecordTypeInfo<>(ConnectionEvent.class));
 
     private final EntityType type;
     private final List<Detector<?>> detectors;
