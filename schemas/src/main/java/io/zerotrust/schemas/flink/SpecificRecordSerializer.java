@@ -25,11 +25,12 @@ import org.apache.flink.core.memory.DataOutputView;
  * Flink serializer for a generated Avro class: each record as its Avro binary body behind a 4-byte length, written
  * and read by the generated class's own coders ({@code customEncode}, {@code customDecode}) through a buffer.
  *
- * <p>Flink's own {@code AvroSerializer} walks the schema reflectively and writes through an unbuffered encoder a byte
- * at a time. In the risk job it encoded each connection event for the two shuffles (by user, by source address):
- * two thirds of the reading thread's CPU at 10,000 events/s (docs/benchmarks.md; {@code ./pipeline jmh Avro}
- * compares the two). The bytes between the length fields are plain Avro binary of the class's schema, so a snapshot
- * of this serializer restores data written with an older schema by Avro's schema resolution.
+ * <p>Flink's own {@code AvroSerializer} walks the schema reflectively, through call sites shared by every record type
+ * of the job, and writes through an unbuffered encoder. In the risk job it encodes each connection event twice, for
+ * the two shuffles (by user, by source address); with this serializer the reading thread and the detectors use less
+ * CPU at 10,000 events/s (docs/benchmarks.md; {@code ./pipeline jmh ShuffleSerializer} compares the two alone). The
+ * bytes after the length are plain Avro binary of the class's schema, so a snapshot of this serializer restores data
+ * written with an older schema by Avro's schema resolution.
  *
  * <p>Not thread-safe (it reuses its buffers and coders): Flink gives each thread its own {@link #duplicate()}.
  */

@@ -49,8 +49,7 @@ class RiskJobGraphTest {
 
     /**
      * Records cross the event shuffles, and every other edge that carries a generated Avro class read from Kafka, with
-     * the generated classes' own coders, not with Flink's reflective AvroSerializer (two thirds of the reading thread's
-     * CPU at 10,000 events/s) nor with Kryo.
+     * the generated classes' own coders, not with Flink's reflective AvroSerializer nor with Kryo.
      */
     @Test
     void eventsCrossTheShufflesWithTheGeneratedCoders() {
