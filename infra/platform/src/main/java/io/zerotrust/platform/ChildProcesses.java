@@ -71,6 +71,63 @@ final class ChildProcesses {
     }
 
     /** Starts {@code builder}'s command in {@code workDir} with stdout and stderr appended to {@code outputLog}. */
+    /**
+     * The command prefix that starts a server at a lower CPU priority: {@code setsid nice -n <nice>} where both tools
+     * exist (util-linux and coreutils; neither forks, so the server keeps the process id launched), else nothing.
+     * {@code setsid} gives it a session of its own: where the kernel groups processes by session for scheduling
+     * (autogroup), a process's nice value only ranks it within its group, so see also {@link #lowerSessionPriority}.
+     */
+    static List<String> atLowPriority(int nice) {
+        if (nice <= 0 || !onPath("setsid") || !onPath("nice")) {
+            return List.of();
+        }
+        return List.of("setsid", "nice", "-n", Integer.toString(nice));
+    }
+
+    /**
+     * Lowers the scheduling weight of the session {@code process} leads, where the kernel schedules sessions as
+     * groups ({@code /proc/<pid>/autogroup}, Linux with autogroup on); does nothing elsewhere or when refused.
+     */
+    static void lowerSessionPriority(Process process, int nice) {
+        Path proc = Path.of("/proc", Long.toString(process.pid()));
+        Path autogroup = proc.resolve("autogroup");
+        if (nice <= 0 || !Files.isWritable(autogroup)) {
+            return;
+        }
+        try {
+            // Until setsid has run in the child, its autogroup is still the launcher's: lowering that would lower the
+            // launcher and everything else it started (the broker), so wait for the session of its own.
+            long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+            while (!leadsSession(proc, process.pid())) {
+                if (System.nanoTime() > deadline || !process.isAlive()) {
+                    return;
+                }
+                Thread.sleep(5);
+            }
+            Files.writeString(autogroup, Integer.toString(nice));
+        } catch (IOException e) {
+            // a lower priority is an optimisation: the server runs as well at the normal one
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether the process is the leader of its session (field 6 of /proc/pid/stat is its own pid). */
+    private static boolean leadsSession(Path proc, long pid) throws IOException {
+        String stat = Files.readString(proc.resolve("stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return fields.length > 3 && fields[3].equals(Long.toString(pid));
+    }
+
+    private static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static Process launch(String name, ProcessBuilder builder, Path workDir, Path outputLog) throws IOException {
         builder.directory(workDir.toFile())
                 .redirectErrorStream(true)
