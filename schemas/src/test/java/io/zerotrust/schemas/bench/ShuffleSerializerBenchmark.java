@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * What one connection event costs to cross a Flink shuffle: written into a network buffer and read back, with Flink's
  * own {@code AvroSerializer} ({@code flink}) and with {@link SpecificRecordSerializer} ({@code specific}), which the
- * jobs use. The event has every field set (about 1 KB of Avro). Run: {@code ./pipeline jmh ShuffleSerializer}.
+ * jobs use. The event has every field set. Run: {@code ./pipeline jmh ShuffleSerializer}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -57,6 +57,7 @@ public class ShuffleSerializerBenchmark {
         out = new DataOutputSerializer(4096);
         in = new DataInputDeserializer();
         everyContractThroughBoth();
+        out.clear();
         ser.serialize(event, out);
         written = out.getCopyOfBuffer();
     }
