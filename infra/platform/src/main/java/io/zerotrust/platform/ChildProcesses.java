@@ -70,7 +70,6 @@ final class ChildProcesses {
         }
     }
 
-    /** Starts {@code builder}'s command in {@code workDir} with stdout and stderr appended to {@code outputLog}. */
     /**
      * The command prefix that starts a server at a lower CPU priority: {@code setsid nice -n <nice>} where both tools
      * exist (util-linux and coreutils; neither forks, so the server keeps the process id launched), else nothing.
@@ -128,6 +127,7 @@ final class ChildProcesses {
         return false;
     }
 
+    /** Starts {@code builder}'s command in {@code workDir} with stdout and stderr appended to {@code outputLog}. */
     static Process launch(String name, ProcessBuilder builder, Path workDir, Path outputLog) throws IOException {
         builder.directory(workDir.toFile())
                 .redirectErrorStream(true)

@@ -44,7 +44,6 @@ public final class ClickHouseServer implements AutoCloseable {
      */
     static final int ANALYTICS_NICE = 10;
 
-
     private static final Duration STOP_GRACE = Duration.ofSeconds(20);
     private static final long POLL_INTERVAL_MILLIS = 100;
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
