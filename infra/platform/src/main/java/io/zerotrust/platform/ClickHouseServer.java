@@ -39,8 +39,8 @@ public final class ClickHouseServer implements AutoCloseable {
 
     /**
      * The CPU priority the server runs at: below the broker and the jobs (nice 10, in a scheduling session of its own).
-     * On a machine shared with the enforcement path, each batch the sink inserts set ClickHouse's threads to work on
-     * both cores for about a second, and the decisions under way waited (docs/benchmarks.md); analytics can wait.
+     * On a machine shared with the enforcement path, each batch the sink inserts sets ClickHouse's threads to work on
+     * both cores for up to a second, while decisions are under way (docs/benchmarks.md); analytics can wait.
      */
     static final int ANALYTICS_NICE = 10;
 
