@@ -346,7 +346,8 @@ public final class LoopBench {
         b.append("### `./pipeline bench`, ").append(LocalDateTime.now().format(DateTimeFormatter
                 .ofPattern("yyyy-MM-dd HH:mm"))).append("\n\n");
         b.append("Machine: ").append(Machine.describe()).append(". Everything co-located: Kafka, the registry, ")
-                .append("ClickHouse, the load generator, the gateway and the risk engine (a Flink mini-cluster) in ")
+                .append("ClickHouse (at nice 10 in a session of its own when the local platform started it), the ")
+                .append("load generator, the gateway and the risk engine (a Flink mini-cluster) in ")
                 .append("one process, the ClickHouse sink ").append(s.sink() ? "in a process of its own at a lower CPU "
                         + "priority (nice 10)" : "not running (`--sink=false`: the enforcement path alone)")
                 .append(".\n\n");
