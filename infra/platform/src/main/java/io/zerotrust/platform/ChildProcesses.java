@@ -119,12 +119,7 @@ final class ChildProcesses {
     }
 
     private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
+        return ClickHouseServer.findExecutable(tool, ClickHouseServer.pathDirectories()).isPresent();
     }
 
     /** Starts {@code builder}'s command in {@code workDir} with stdout and stderr appended to {@code outputLog}. */

@@ -251,7 +251,8 @@ public final class ClickHouseServer implements AutoCloseable {
         return response.body();
     }
 
-    private static List<Path> pathDirectories() {
+    /** The directories of the PATH, malformed entries left out. */
+    static List<Path> pathDirectories() {
         String path = System.getenv("PATH");
         List<Path> dirs = new ArrayList<>();
         if (path == null) {
@@ -269,7 +270,8 @@ public final class ClickHouseServer implements AutoCloseable {
         return dirs;
     }
 
-    private static Optional<Path> findExecutable(String name, List<Path> dirs) {
+    /** The first executable file {@code name} in {@code dirs}, as an absolute path. */
+    static Optional<Path> findExecutable(String name, List<Path> dirs) {
         for (Path dir : dirs) {
             Path candidate = dir.resolve(name);
             if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
