@@ -1,6 +1,7 @@
 package io.zerotrust.demo;
 
 import io.zerotrust.demo.monitor.PendingRecords;
+import io.zerotrust.demo.monitor.SinkProgress;
 import io.zerotrust.demo.services.DemoUpstreams;
 import io.zerotrust.demo.sim.DemoIdentityProvider;
 import io.zerotrust.gateway.Gateway;
@@ -21,6 +22,8 @@ import java.util.Properties;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -41,6 +44,7 @@ public final class LocalLoop implements AutoCloseable {
     private final String run;
     private DemoUpstreams upstreams;
     private SinkProcess sink;
+    private SinkProgress sinkProgress;
     private Gateway gateway;
     private IngestMain.Running ingest;
 
@@ -103,6 +107,10 @@ public final class LocalLoop implements AutoCloseable {
                 sink.put(AnalyticsJob.CHECKPOINT_DIR,
                         p.runDir().resolve("checkpoints/analytics").toAbsolutePath().toString());
                 AnalyticsJob.settings(sink); // bad settings fail here, not in the child
+                Map<String, Object> admin = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, p.kafka());
+                try (Admin a = Admin.create(admin)) {
+                    loop.sinkProgress = SinkProgress.before(a, p.clickhouse(), p.database(), fromMs);
+                }
                 loop.sink = loop.keep(SinkProcess.start(sink, p.runDir().resolve("analytics.log")));
             }
             return loop;
@@ -156,6 +164,11 @@ public final class LocalLoop implements AutoCloseable {
     /** The ClickHouse sink's process, or null when started without it. */
     public SinkProcess sink() {
         return sink;
+    }
+
+    /** Records of {@code conn.events} not in ClickHouse yet (-1: no sink, or ClickHouse does not answer). */
+    public long sinkPending(long connEventsEndOffsets) {
+        return sinkProgress == null ? -1 : sinkProgress.behind(connEventsEndOffsets);
     }
 
     @Override

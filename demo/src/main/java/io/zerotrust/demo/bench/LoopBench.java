@@ -41,9 +41,10 @@ public final class LoopBench {
     /** The risk engine's lag (its readers' own) is compared over windows of this length. */
     static final long WINDOW_MS = 7_000;
     /**
-     * The sink's lag comes from the offsets it commits on its checkpoints (every 5 s), each after its batch is in
-     * ClickHouse, so how low it gets after a commit depends on how long that checkpoint took: it is compared over
-     * windows of three commits, so that one or two slow checkpoints do not make a sink that keeps up look behind.
+     * The sink's lag is what has not landed in ClickHouse yet ({@code SinkProgress}), and its rows land in batches
+     * every 5 s: it rises by the load between two and falls back after each, by how much depends on how long that
+     * insert took. It is compared over windows of three batches, so that one or two slow inserts do not make a sink
+     * that keeps up look behind.
      */
     static final long SINK_WINDOW_MS = 15_000;
     private static final String BEGIN = "<!-- loop-bench:begin -->";
@@ -289,9 +290,9 @@ public final class LoopBench {
 
     /**
      * How much a stage's lag grew over [from, to]: its least lag in the last {@code windowMs} minus its least in
-     * the first. The least, because the sink's lag comes from offsets it commits on its checkpoints (every 5 s):
-     * between two it rises by the load and falls back, and only the trough after a commit says how far behind it
-     * is; for the risk engine, whose readers report their own lag, it also passes over one slow poll.
+     * the first. The least, because the sink's rows land in ClickHouse in batches (every 5 s): between two its lag
+     * rises by the load and falls back, and only the trough after an insert says how far behind it is; for the risk
+     * engine, whose readers report their own lag, it also passes over one slow poll.
      */
     static long growth(List<Sample> samples, long from, long to, ToLongFunction<Sample> lag, long windowMs) {
         return least(samples, to - windowMs, to, lag) - least(samples, from, from + windowMs, lag);
@@ -302,8 +303,8 @@ public final class LoopBench {
      * one second of the offered rate (at least 2,000 records) — a stage short of the rate by a fraction {@code d}
      * falls behind by {@code d × rate} records every second — and neither stage ended with a standing backlog: the
      * risk engine at most two seconds of load behind (a flat backlog there is seconds of delay on every decision),
-     * the sink at most five (its lag is read at its commits, so it includes the time its checkpoint takes, and its
-     * rows become visible in ClickHouse on its 5 s checkpoints anyway).
+     * the sink at most five (its rows land in batches every 5 s anyway, so its lag includes a batch's wait and the
+     * insert).
      */
     static boolean keepsUp(int rate, double achieved, long riskGrowth, long sinkGrowth, long riskBehind,
                            long sinkBehind) {
@@ -356,11 +357,12 @@ public final class LoopBench {
                 .append("OPEN and a CLOSE per visit) plus ").append((int) s.triggers()).append(" port scans a ")
                 .append("second from fresh addresses; each scan's BLOCK is one loop measurement: the 15th probe's ")
                 .append("event time → the gateway's ack. Steps of ").append(s.stepSeconds())
-                .append(" s after a minute of warm-up; a stage keeps up when its lag (records its Kafka readers have ")
-                .append("not read) grows by less than one second of load over the step's last three quarters and ")
-                .append("ends less than two (the risk engine) or five (the sink, whose lag is read at its commits) ")
-                .append("seconds of load behind. Each latency step (50 %, 80 %, 10,000) starts once every stage has ")
-                .append("caught up and ClickHouse has merged the previous step's parts.\n\n");
+                .append(" s after a minute of warm-up; a stage keeps up when its lag (the risk engine: records its ")
+                .append("Kafka readers have not read; the sink: events not in ClickHouse yet) grows by less than one ")
+                .append("second of load over the step's last three quarters and ends less than two (the risk engine) ")
+                .append("or five (the sink, whose rows land in batches every 5 s) seconds of load behind. ")
+                .append("Each latency step (50 %, 80 %, 10,000) starts once every stage has caught up and ")
+                .append("ClickHouse has merged the previous step's parts.\n\n");
         String prose = b.toString();
         b.setLength(0);
         for (String paragraph : prose.split("\n\n")) {

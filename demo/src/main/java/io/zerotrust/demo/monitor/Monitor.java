@@ -28,9 +28,10 @@ import org.apache.kafka.common.TopicPartition;
 public final class Monitor implements AutoCloseable {
 
     /**
-     * One sample. Lags are records not yet read ({@code -1}: the stage is not reporting yet, or not running): the
-     * risk engine's from its source readers, the ingest's and the ClickHouse sink's from their groups' committed
-     * offsets (the sink commits on its checkpoints, every 5 s), the gateway's from its decision feed.
+     * One sample. Lags are records not handled yet ({@code -1}: the stage is not reporting yet, or not running): the
+     * risk engine's not yet read, from its source readers; the ingest's from its group's committed offsets; the
+     * ClickHouse sink's not yet in ClickHouse ({@link SinkProgress}: its rows land in batches every 5 s); the
+     * gateway's not yet read from its decision feed.
      */
     public record Sample(long atMs, long events, double eventsPerSecond, long ingestLag, long riskLag, long sinkLag,
                          long gatewayLag, int decisionsIssued, int decisionsApplied, int liveStepUp,
@@ -110,7 +111,7 @@ public final class Monitor implements AutoCloseable {
             }
         });
         long decisions = issued.size();
-        long sinkLag = loop.sink() == null ? -1 : groupLag(loop.sinkGroup());
+        long sinkLag = loop.sinkPending(events);
         return new Sample(now, events, rate, ingestLag, loop.riskPending(), sinkLag,
                 (long) gauge("gateway_decision_cache_lag_records", null), (int) decisions, applied.size(),
                 (int) gauge("gateway_decisions_live", "step_up"), (int) gauge("gateway_decisions_live", "throttle"),

@@ -51,27 +51,27 @@ class LoopBenchTest {
     }
 
     /**
-     * The sink's lag as read from its commits: it rises by the load (10,000 a second) between commits every 5 s and
-     * falls back to how far behind the commit was; {@code trough(k)} is that for the k-th commit.
+     * The sink's lag, what has not landed in ClickHouse: it rises by the load (10,000 a second) between its batches
+     * every 5 s and falls back to how far behind the batch was; {@code trough(k)} is that for the k-th batch.
      */
     private static List<Sample> sinkSamples(int seconds, IntToLongFunction trough) {
         return samples(seconds, i -> 0, i -> trough.applyAsLong(i / 5) + 10_000L * (i % 5));
     }
 
     @Test
-    void aSinkThatKeepsUpIsNotJudgedByOneOrTwoSlowCommits() {
-        // the last two checkpoints of the step took a second longer: their commits were 12,000 records behind
+    void aSinkThatKeepsUpIsNotJudgedByOneOrTwoSlowInserts() {
+        // the last two inserts of the step took a second longer: after them it was 12,000 records behind
         List<Sample> s = sinkSamples(60, k -> k >= 11 ? 12_000 : 0);
         long growth = LoopBench.growth(s, 0, 60_000, Sample::sinkLag, LoopBench.SINK_WINDOW_MS);
         assertThat(growth).isZero();
         assertThat(LoopBench.growth(s, 0, 60_000, Sample::sinkLag, LoopBench.WINDOW_MS))
-                .as("over windows of one or two commits it looked 12,000 behind").isEqualTo(12_000);
+                .as("over windows of one or two batches it looked 12,000 behind").isEqualTo(12_000);
         assertThat(LoopBench.keepsUp(10_000, 10_000, 0, growth, 0, 0)).isTrue();
     }
 
     @Test
     void aSinkShortOfTheRateStillFallsBehind() {
-        // 5 % short: each commit 2,500 records further behind than the one before
+        // 5 % short: each batch 2,500 records further behind than the one before
         List<Sample> s = sinkSamples(60, k -> 2_500L * k);
         long growth = LoopBench.growth(s, 0, 60_000, Sample::sinkLag, LoopBench.SINK_WINDOW_MS);
         assertThat(growth).isEqualTo(22_500);
