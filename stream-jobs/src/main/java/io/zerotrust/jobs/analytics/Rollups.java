@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.flink.api.common.functions.AggregateFunction;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
@@ -205,7 +206,12 @@ public final class Rollups {
         }
     }
 
-    /** The running counts of one key's minute (the window's state), and a {@link Partial}'s. A Flink POJO. */
+    /**
+     * The running counts of one key's minute (the window's state), and a {@link Partial}'s. A Flink POJO; the
+     * destinations are declared a {@code Set} so that Flink writes them with its own set serializer: declared a
+     * {@code HashSet}, they went through Kryo, on the shuffle and in every checkpoint of the windows
+     * ({@code RollupTypesTest}, docs/benchmarks.md).
+     */
     public static class Counts {
         public long connections;
         public long failures;
@@ -213,7 +219,7 @@ public final class Rollups {
         public long bytesIn;
         public long bytesOut;
         public long events;
-        public HashSet<String> destinations = new HashSet<>();
+        public Set<String> destinations = new HashSet<>();
 
         public Counts() {
         }
