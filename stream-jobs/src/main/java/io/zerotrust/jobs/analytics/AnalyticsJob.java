@@ -66,8 +66,8 @@ public final class AnalyticsJob {
                     + "merges later: at 1000, one part per table a second took its merges 12 % of a core at 10,000 "
                     + "events/s, at 5000 3 %)")
             .key(CHECKPOINT_INTERVAL, "30000", "checkpoint interval in ms (every checkpoint flushes the batches and "
-                    + "writes every rollup window kept for late events; a restart inserts again what came after the "
-                    + "last: at 5000, the loop's p99 at 10,000 events/s on 2 cores was 124-372 ms, at 30000 88-105 ms)")
+                    + "writes every rollup window kept for late events, CPU the risk engine needs on a small shared "
+                    + "machine; a restart inserts again what came after the last; see docs/analytics.md)")
             .key(OUT_OF_ORDERNESS, "5000", "event-time disorder allowed before a rollup minute closes, in ms")
             .key(IDLENESS, "30000", "after how long without events a partition stops holding back event time, in ms")
             .key(LATENESS, "600000", "how late an event may still update its minute's rollup, in ms")
