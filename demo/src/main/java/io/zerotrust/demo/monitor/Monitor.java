@@ -93,7 +93,7 @@ public final class Monitor implements AutoCloseable {
 
     private Sample sample() throws Exception {
         long now = clock.millis();
-        long events = sum(endOffsets(List.of(Topics.CONN_EVENTS.name())));
+        long events = sum(endOffsets(admin, List.of(Topics.CONN_EVENTS.name())));
         Sample prev = latest();
         double rate = prev == null ? 0 : (events - prev.events()) * 1000.0 / Math.max(1, now - prev.atMs());
         long ingestLag = loop.ingest() == null ? -1 : groupLag(loop.ingestGroup());
@@ -124,7 +124,8 @@ public final class Monitor implements AutoCloseable {
         return g == null ? -1 : g.value();
     }
 
-    private Map<TopicPartition, Long> endOffsets(List<String> topics) throws Exception {
+    /** The end offset of every partition of {@code topics}. */
+    static Map<TopicPartition, Long> endOffsets(Admin admin, List<String> topics) throws Exception {
         Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
         admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).forEach((name, d) ->
                 d.partitions().forEach(p -> specs.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));

@@ -6,9 +6,7 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -45,26 +43,19 @@ public final class SinkProgress {
      * {@code database.conn_events} has now (none if it does not exist yet).
      */
     public static SinkProgress before(Admin admin, String clickhouseUrl, String database, long fromMs)
-            throws IOException, InterruptedException, ExecutionException, TimeoutException {
+            throws Exception {
         if (!database.matches("[A-Za-z_][A-Za-z0-9_]*")) {
             throw new IllegalArgumentException("database must be a plain identifier, got '" + database + "'");
         }
+        Map<TopicPartition, Long> end = Monitor.endOffsets(admin, List.of(Topics.CONN_EVENTS.name()));
         Map<TopicPartition, OffsetSpec> at = new HashMap<>();
-        Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
-        String topic = Topics.CONN_EVENTS.name();
-        admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic)
-                .partitions().forEach(p -> {
-                    TopicPartition tp = new TopicPartition(topic, p.partition());
-                    at.put(tp, OffsetSpec.forTimestamp(fromMs));
-                    ends.put(tp, OffsetSpec.latest());
-                });
+        end.keySet().forEach(tp -> at.put(tp, OffsetSpec.forTimestamp(fromMs)));
         Map<TopicPartition, ListOffsetsResultInfo> found = admin.listOffsets(at).all().get(10, TimeUnit.SECONDS);
-        Map<TopicPartition, ListOffsetsResultInfo> end = admin.listOffsets(ends).all().get(10, TimeUnit.SECONDS);
         long start = 0;
         for (TopicPartition tp : at.keySet()) {
             // as the sink's source: a partition with no record from fromMs on is read from its end
             long offset = found.get(tp).offset();
-            start += offset >= 0 ? offset : end.get(tp).offset();
+            start += offset >= 0 ? offset : end.get(tp);
         }
         return new SinkProgress(clickhouseUrl, database, start, rows(clickhouseUrl, database));
     }

@@ -14,17 +14,14 @@ import io.zerotrust.schemas.topics.Topics;
 import io.zerotrust.testkit.PlatformExtension;
 import io.zerotrust.testkit.TestPlatform;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -35,8 +32,8 @@ class SinkProgressITCase {
     private static List<ConnectionEvent> probes(String run, int n, long time) {
         List<ConnectionEvent> events = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            Attempt a = new Attempt(time + i, Attempt.Kind.PROBE, null, null, "100.99." + Math.floorMod(run.hashCode(), 200) + "."
-                    + i, null, 1_000 + i, 0, 0, run);
+            String ip = "100.99." + Math.floorMod(run.hashCode(), 200) + "." + i;
+            Attempt a = new Attempt(time + i, Attempt.Kind.PROBE, null, null, ip, null, 1_000 + i, 0, 0, run);
             events.addAll(SimEvents.of(a, time + i, "zeek"));
         }
         return events;
@@ -53,12 +50,8 @@ class SinkProgressITCase {
     }
 
     private static long endOffsets(Admin admin) throws Exception {
-        Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
-        String topic = Topics.CONN_EVENTS.name();
-        admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions()
-                .forEach(p -> specs.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
-        return admin.listOffsets(specs).all().get(10, TimeUnit.SECONDS).values().stream()
-                .mapToLong(r -> r.offset()).sum();
+        return Monitor.endOffsets(admin, List.of(Topics.CONN_EVENTS.name())).values().stream()
+                .mapToLong(Long::longValue).sum();
     }
 
     @Test
