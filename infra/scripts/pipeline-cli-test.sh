@@ -24,7 +24,10 @@ export ZT_DATA_DIR="$work/platform"
 export ZT_KAFKA_PORT=$(free_port) ZT_KAFKA_CONTROLLER_PORT=$(free_port) ZT_REGISTRY_PORT=$(free_port)
 export ZT_CLICKHOUSE_HTTP_PORT=$(free_port) ZT_CLICKHOUSE_TCP_PORT=$(free_port)
 ports="$ZT_KAFKA_PORT $ZT_KAFKA_CONTROLLER_PORT $ZT_REGISTRY_PORT $ZT_CLICKHOUSE_HTTP_PORT $ZT_CLICKHOUSE_TCP_PORT"
-trap './pipeline down >/dev/null 2>&1; rm -rf "$work"' EXIT
+export ZT_FLINK_DIR="$work/flink" ZT_PLATFORM_STATE="$ZT_DATA_DIR/platform.state"
+export ZT_FLINK_REST_PORT=$(free_port) ZT_FLINK_RPC_PORT=$(free_port) ZT_FLINK_ZOOKEEPER_PORT=$(free_port)
+flink_ports="$ZT_FLINK_REST_PORT $ZT_FLINK_RPC_PORT $ZT_FLINK_ZOOKEEPER_PORT"
+trap './pipeline cluster down >/dev/null 2>&1; ./pipeline down >/dev/null 2>&1; rm -rf "$work"' EXIT
 
 echo "pipeline command-line tests (ports $ports, data $ZT_DATA_DIR)"
 
@@ -58,6 +61,49 @@ else
   fail "a taken registry port: exit $rc after ${took}s: $out"
 fi
 ZT_DATA_DIR="$work/second" ./pipeline down >/dev/null 2>&1
+
+# The Flink session cluster: both jobs deployed run on separate TaskManager processes; an upgrade goes through a
+# savepoint; cluster down leaves no process and no port.
+if ./pipeline cluster up >"$work/cluster-up.log" 2>&1; then pass "cluster up starts a JobManager and TaskManagers"
+else fail "cluster up failed: $(tail -n 8 "$work/cluster-up.log")"; fi
+cluster_pids=$(sed -n 's/^\(jobmanager.pid\|taskmanager.pids\|zookeeper.pid\)=//p' "$ZT_FLINK_DIR/cluster.state" 2>/dev/null | tr '\n' ' ')
+for job in risk analytics; do
+  if ./pipeline deploy "$job" >"$work/deploy-$job.log" 2>&1 && grep -q "RUNNING as job" "$work/deploy-$job.log"; then
+    pass "deploy $job: $(grep 'RUNNING as job' "$work/deploy-$job.log")"
+  else
+    fail "deploy $job failed: $(tail -n 8 "$work/deploy-$job.log")"
+  fi
+done
+./pipeline cluster status >"$work/cluster-status.log" 2>&1
+risk_tm=$(sed -n 's/.*job risk-engine  RUNNING .* on \(.*\)$/\1/p' "$work/cluster-status.log")
+sink_tm=$(sed -n 's/.*job analytics-sink  RUNNING .* on \(.*\)$/\1/p' "$work/cluster-status.log")
+if [ -n "$risk_tm" ] && [ -n "$sink_tm" ] && [ "$risk_tm" != "$sink_tm" ]; then
+  pass "cluster status: both jobs RUNNING, risk-engine on $risk_tm, analytics-sink on $sink_tm"
+else
+  fail "cluster status does not show both jobs RUNNING on separate TaskManagers: $(cat "$work/cluster-status.log")"
+fi
+if ! out=$(./pipeline deploy risk 2>&1) && [[ "$out" == *"already running"*"--upgrade"* ]]; then
+  pass "deploying a running job again is refused and names --upgrade"
+else
+  fail "a second deploy of a running job: $out"
+fi
+if ./pipeline deploy risk --upgrade >"$work/upgrade.log" 2>&1 && grep -q "^savepoint " "$work/upgrade.log" \
+   && grep -q "RUNNING as job" "$work/upgrade.log"; then
+  pass "deploy --upgrade stops with a savepoint and resumes from it"
+else
+  fail "deploy --upgrade: $(tail -n 8 "$work/upgrade.log")"
+fi
+if ./pipeline cluster down >"$work/cluster-down.log" 2>&1; then pass "cluster down exits cleanly"
+else fail "cluster down failed: $(cat "$work/cluster-down.log")"; fi
+left=""
+for pid in $cluster_pids; do kill -0 "$pid" 2>/dev/null && left="$left $pid"; done
+bound=""
+for p in $flink_ports; do listening "$p" && bound="$bound $p"; done
+if [ -n "$cluster_pids" ] && [ -z "$left" ] && [ -z "$bound" ]; then
+  pass "cluster down leaves no process (pids $cluster_pids) and no port bound"
+else
+  fail "after cluster down: processes still running:${left:- none}; ports still bound:${bound:- none}"
+fi
 
 if ./pipeline down >"$work/down.log" 2>&1; then pass "down exits cleanly"; else fail "down failed: $(cat "$work/down.log")"; fi
 left=""
