@@ -329,6 +329,9 @@ public final class FlinkCluster implements AutoCloseable {
             line(y, "high-availability.zookeeper.quorum", PlatformConfig.HOST + ":" + settings.zookeeperPort());
             line(y, "high-availability.storageDir", dir.resolve("ha").toUri().toString());
             line(y, "high-availability.cluster-id", "zt-local");
+            // a JobManager that died is replaced once its ZooKeeper session expires: 10 s instead of 60 s
+            line(y, "high-availability.zookeeper.client.session-timeout", "10000");
+            line(y, "high-availability.zookeeper.client.connection-timeout", "5000");
         }
         return y.toString();
     }
@@ -501,6 +504,45 @@ public final class FlinkCluster implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /** The TaskManagers that run a task of job {@code id}. */
+    public static java.util.Set<String> taskManagersOf(String url, String id) throws IOException {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (JsonNode vertex : FlinkCluster.get(url, "/jobs/" + id).path("vertices")) {
+            JsonNode tms = FlinkCluster.get(url, "/jobs/" + id + "/vertices/" + vertex.path("id").asText()
+                    + "/taskmanagers").path("taskmanagers");
+            for (JsonNode tm : tms) {
+                out.add(tm.path("taskmanager-id").asText());
+            }
+        }
+        return out;
+    }
+
+    /** Whether job {@code id} is RUNNING with every one of its tasks running. */
+    public static boolean allTasksRunning(String url, String id) throws IOException {
+        JsonNode tasks = FlinkCluster.get(url, "/jobs/" + id).path("status-counts");
+        int total = 0;
+        for (var it = tasks.fields(); it.hasNext(); ) {
+            total += it.next().getValue().asInt();
+        }
+        return total > 0 && tasks.path("RUNNING").asInt() == total;
+    }
+
+    /** Cancels job {@code jobId} through the REST API and waits until it is no longer running. */
+    public void cancel(String jobId) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(restUrl() + "/jobs/" + jobId + "?mode=cancel"))
+                .timeout(Duration.ofSeconds(10)).method("PATCH", HttpRequest.BodyPublishers.noBody()).build();
+        try {
+            HTTP.send(request, HttpResponse.BodyHandlers.discarding());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!List.of("CANCELED", "FAILED", "FINISHED").contains(jobState(restUrl(), jobId))) {
+            pause(deadline, "job " + jobId + " was not cancelled");
+        }
     }
 
     /** The state of job {@code jobId} ({@code RUNNING}, {@code RESTARTING}, …). */

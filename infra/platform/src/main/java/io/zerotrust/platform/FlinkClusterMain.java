@@ -10,8 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * {@code ./pipeline cluster up|down|status} and {@code ./pipeline deploy risk|analytics}: a Flink standalone session
@@ -58,6 +56,10 @@ public final class FlinkClusterMain {
         if (args.length == 0) {
             System.err.println(usage());
             System.exit(2);
+        }
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println(usage());
+            return;
         }
         String command = args[0];
         List<String> flags = new ArrayList<>();
@@ -260,22 +262,9 @@ public final class FlinkClusterMain {
             String id = job.path("jid").asText();
             String state = job.path("state").asText();
             System.out.println("  job " + job.path("name").asText() + "  " + state + "  " + id
-                    + (state.equals("RUNNING") ? "  on " + String.join(", ", taskManagersOf(url, id)) : ""));
+                    + (state.equals("RUNNING") ? "  on " + String.join(", ", FlinkCluster.taskManagersOf(url, id)) : ""));
         }
         return 0;
-    }
-
-    /** The TaskManagers that run a task of job {@code id}. */
-    static Set<String> taskManagersOf(String url, String id) throws IOException {
-        Set<String> out = new TreeSet<>();
-        for (JsonNode vertex : FlinkCluster.get(url, "/jobs/" + id).path("vertices")) {
-            JsonNode tms = FlinkCluster.get(url, "/jobs/" + id + "/vertices/" + vertex.path("id").asText()
-                    + "/taskmanagers").path("taskmanagers");
-            for (JsonNode tm : tms) {
-                out.add(tm.path("taskmanager-id").asText());
-            }
-        }
-        return out;
     }
 
     private static int deploy(Map<String, String> s, List<String> rest, boolean upgrade) throws IOException {
@@ -324,7 +313,7 @@ public final class FlinkClusterMain {
         String state = "";
         while (System.nanoTime() < deadline) {
             state = FlinkCluster.jobState(url, id);
-            if (state.equals("RUNNING") && allTasksRunning(url, id)) {
+            if (state.equals("RUNNING") && FlinkCluster.allTasksRunning(url, id)) {
                 break;
             }
             if (List.of("FAILED", "CANCELED", "FINISHED").contains(state)) {
@@ -336,18 +325,9 @@ public final class FlinkClusterMain {
             throw new PlatformException(job.name() + " (" + id + ") is " + state + ", not RUNNING; see "
                     + url + "/#/job/" + id + "/exceptions" + (local ? " and " + dir(s).resolve("log") : ""));
         }
-        System.out.println(job.name() + " RUNNING as job " + id + " on " + String.join(", ", taskManagersOf(url, id)));
+        System.out.println(job.name() + " RUNNING as job " + id + " on " + String.join(", ", FlinkCluster.taskManagersOf(url, id)));
         System.out.println("  " + url + "/#/job/running/" + id + "/overview");
         return 0;
-    }
-
-    private static boolean allTasksRunning(String url, String id) throws IOException {
-        JsonNode tasks = FlinkCluster.get(url, "/jobs/" + id).path("status-counts");
-        int total = 0;
-        for (var it = tasks.fields(); it.hasNext(); ) {
-            total += it.next().getValue().asInt();
-        }
-        return total > 0 && tasks.path("RUNNING").asInt() == total;
     }
 
     private static void defaultArg(List<String> args, String key, String value) {

@@ -212,7 +212,8 @@ public final class RiskJob {
                 .returns(new SpecificRecordTypeInfo<>(EnforcementDecision.class))
                 .uid("policy").name("policy");
         decisions.sinkTo(sink(c, Topics.ENFORCEMENT_DECISIONS, EnforcementDecision::getEntity,
-                DeliveryGuarantee.AT_LEAST_ONCE, "decisions")).uid("sink-decisions").name("enforcement.decisions");
+                c.decisionsExactlyOnce() ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE,
+                "decisions")).uid("sink-decisions").name("enforcement.decisions");
 
         DataStream<DeadLetter> late = sourceAnomalies.getSideOutput(DetectorFunction.LATE)
                 .map(new LateEvent(c.registryUrl())).returns(JobKafka.UNDECODABLE.getTypeInfo())

@@ -33,6 +33,7 @@ public final class RiskJobConfig implements Serializable {
     public static final String POLICY_FILE = "risk.policy.file";
     public static final String CHECKPOINT_DIR = "risk.checkpoint.dir";
     public static final String BUFFER_TIMEOUT = "risk.buffer.timeout.ms";
+    public static final String DECISIONS_DELIVERY = "risk.decisions.delivery";
 
     static final JobSettings.Spec SPEC = new JobSettings.Spec("risk-engine")
             .key(KAFKA_BOOTSTRAP, "127.0.0.1:9092", "Kafka bootstrap servers")
@@ -52,6 +53,10 @@ public final class RiskJobConfig implements Serializable {
             .key(GEO_FILE, "", "address-range table file, cidr,country,lat,lon[,label] per line; none: the bundled "
                     + "table")
             .key(POLICY_FILE, "", "default policy JSON file; none: the bundled policy/default-policy.json")
+            .key(DECISIONS_DELIVERY, "at-least-once", "at-least-once: each decision is sent at once and a restart may "
+                    + "send one again with the same id (gateways apply a decision id once); exactly-once: decisions "
+                    + "are committed with the checkpoints, so a read_committed reader sees each once, a checkpoint "
+                    + "interval later")
             .key(CHECKPOINT_DIR, "var/checkpoints/risk", "folder for checkpoints (per-entity state outgrows memory)")
             .prefix("detector.", "detector thresholds, e.g. --detector.brute_force.failures=12 "
                     + "(see docs/detections.md)");
@@ -96,6 +101,7 @@ public final class RiskJobConfig implements Serializable {
         s.atLeast(BUFFER_TIMEOUT, 0);
         s.httpUrl(REGISTRY_URL);
         s.bootstrap(KAFKA_BOOTSTRAP);
+        s.choice(DECISIONS_DELIVERY, List.of("at-least-once", "exactly-once"), false);
         s.choice(EVENTS_START, List.of("committed", "earliest", "latest"), true);
         s.file(GEO_FILE);
         s.file(POLICY_FILE);
@@ -139,6 +145,11 @@ public final class RiskJobConfig implements Serializable {
     }
 
     /** committed, earliest, latest, or an epoch-millisecond timestamp (validated). */
+    /** Whether decisions are written in the checkpoints' Kafka transactions ({@code risk.decisions.delivery}). */
+    public boolean decisionsExactlyOnce() {
+        return s.get(DECISIONS_DELIVERY).equals("exactly-once");
+    }
+
     public String eventsStart() {
         return s.get(EVENTS_START);
     }
