@@ -122,6 +122,31 @@ final class ChildProcesses {
         return ClickHouseServer.findExecutable(tool, ClickHouseServer.pathDirectories()).isPresent();
     }
 
+    /**
+     * The jars listed in a classpath resource that Maven wrote into one of the runtime modules' jars
+     * ({@code zt/kafka-runtime.classpath}, {@code zt/flink-runtime.classpath}), each checked to exist; {@code whose}
+     * names the JVMs it is for in the messages ("the Kafka broker").
+     */
+    static List<String> classpathResource(String resource, String whose) {
+        try (java.io.InputStream in = ChildProcesses.class.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new PlatformException(whose + "'s classpath (resource " + resource + ") is missing; build the"
+                        + " project first: mvn -q -DskipTests package -pl infra/platform -am");
+            }
+            List<String> jars = java.util.Arrays.stream(new String(in.readAllBytes(), StandardCharsets.UTF_8).trim()
+                    .split(java.io.File.pathSeparator)).filter(s -> !s.isBlank()).toList();
+            for (String jar : jars) {
+                if (!Files.exists(Path.of(jar))) {
+                    throw new PlatformException(whose + "'s jar " + jar + " is missing from the local Maven"
+                            + " repository; rebuild: mvn -q -DskipTests package -pl infra/platform -am");
+                }
+            }
+            return jars;
+        } catch (IOException e) {
+            throw new PlatformException("cannot read " + whose + "'s classpath: " + e.getMessage(), e);
+        }
+    }
+
     /** Starts {@code builder}'s command in {@code workDir} with stdout and stderr appended to {@code outputLog}. */
     static Process launch(String name, ProcessBuilder builder, Path workDir, Path outputLog) throws IOException {
         builder.directory(workDir.toFile())

@@ -446,13 +446,7 @@ public final class FlinkCluster implements AutoCloseable {
         if (zookeeper != null) {
             state.put("zookeeper.pid", Long.toString(zookeeper.pid()));
         }
-        StringBuilder out = new StringBuilder();
-        state.forEach((k, v) -> out.append(k).append('=').append(v).append('\n'));
-        Path file = settings.dir().resolve("cluster.state");
-        Path tmp = settings.dir().resolve("cluster.state.tmp");
-        Files.writeString(tmp, out);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        StateFile.write(settings.dir().resolve("cluster.state"), state);
     }
 
     /** Stops the TaskManagers, the JobManager and ZooKeeper (SIGTERM, then SIGKILL after 30 s). Idempotent. */
@@ -644,22 +638,6 @@ public final class FlinkCluster implements AutoCloseable {
 
     /** The jars of resource {@code zt/flink-runtime.classpath}, each checked to exist. */
     public static List<String> runtimeClasspath() {
-        try (InputStream in = FlinkCluster.class.getClassLoader().getResourceAsStream("zt/flink-runtime.classpath")) {
-            if (in == null) {
-                throw new PlatformException("the Flink cluster's classpath (resource zt/flink-runtime.classpath) is"
-                        + " missing; build the project first: mvn -q -DskipTests package -pl infra/platform -am");
-            }
-            List<String> jars = Arrays.stream(new String(in.readAllBytes(), StandardCharsets.UTF_8).trim()
-                    .split(java.io.File.pathSeparator)).filter(s -> !s.isBlank()).toList();
-            for (String jar : jars) {
-                if (!Files.exists(Path.of(jar))) {
-                    throw new PlatformException("the Flink jar " + jar + " is missing from the local Maven repository;"
-                            + " rebuild: mvn -q -DskipTests package -pl infra/platform -am");
-                }
-            }
-            return jars;
-        } catch (IOException e) {
-            throw new PlatformException("cannot read the Flink cluster's classpath: " + e.getMessage(), e);
-        }
+        return ChildProcesses.classpathResource("zt/flink-runtime.classpath", "the Flink cluster");
     }
 }

@@ -122,21 +122,6 @@ public final class FlinkClusterMain {
         return Path.of(s.get("flink.dir")).toAbsolutePath().normalize();
     }
 
-    private static Map<String, String> state(Path file) {
-        Map<String, String> out = new LinkedHashMap<>();
-        try {
-            for (String line : Files.readAllLines(file)) {
-                int eq = line.indexOf('=');
-                if (eq > 0) {
-                    out.put(line.substring(0, eq), line.substring(eq + 1));
-                }
-            }
-        } catch (IOException e) {
-            return Map.of();
-        }
-        return out;
-    }
-
     private static boolean alive(String pid) {
         try {
             return ProcessHandle.of(Long.parseLong(pid.trim())).map(ProcessHandle::isAlive).orElse(false);
@@ -146,7 +131,7 @@ public final class FlinkClusterMain {
     }
 
     private static Map<String, String> runningState(Map<String, String> s) {
-        Map<String, String> state = state(dir(s).resolve("cluster.state"));
+        Map<String, String> state = StateFile.read(dir(s).resolve("cluster.state"));
         return alive(state.getOrDefault("jobmanager.pid", "")) ? state : Map.of();
     }
 
@@ -187,7 +172,7 @@ public final class FlinkClusterMain {
 
     private static int down(Map<String, String> s) {
         Path file = dir(s).resolve("cluster.state");
-        Map<String, String> state = state(file);
+        Map<String, String> state = StateFile.read(file);
         if (state.isEmpty()) {
             System.out.println("no Flink cluster is running from " + dir(s));
             return 0;
@@ -282,7 +267,7 @@ public final class FlinkClusterMain {
                     + "-pl stream-jobs -am (./pipeline deploy does)");
         }
         // the servers of ./pipeline up, unless the settings name others
-        Map<String, String> platform = state(Path.of(s.get("platform.state")));
+        Map<String, String> platform = StateFile.read(Path.of(s.get("platform.state")));
         defaultArg(jobArgs, "kafka.bootstrap", platform.get("kafka.bootstrap"));
         defaultArg(jobArgs, "registry.url", platform.get("registry.url"));
         if (job.clickhouse()) {

@@ -6,17 +6,14 @@ import io.zerotrust.schemas.SchemaContracts;
 import io.zerotrust.schemas.registry.RegistryClient;
 import io.zerotrust.schemas.topics.Topics;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -154,23 +151,7 @@ public final class Platform implements AutoCloseable {
 
     /** The broker's classpath, resolved by Maven into the zt-kafka-runtime jar. */
     public static List<String> kafkaClasspath() {
-        try (InputStream in = Platform.class.getClassLoader().getResourceAsStream("zt/kafka-runtime.classpath")) {
-            if (in == null) {
-                throw new PlatformException("the Kafka broker's classpath (resource zt/kafka-runtime.classpath) is"
-                        + " missing; build the project first: mvn -q -DskipTests package -pl infra/platform -am");
-            }
-            List<String> jars = Arrays.stream(new String(in.readAllBytes(), StandardCharsets.UTF_8).trim()
-                    .split(java.io.File.pathSeparator)).filter(s -> !s.isBlank()).toList();
-            for (String jar : jars) {
-                if (!Files.exists(Path.of(jar))) {
-                    throw new PlatformException("the Kafka broker's jar " + jar + " is missing from the local Maven"
-                            + " repository; rebuild: mvn -q -DskipTests package -pl infra/platform -am");
-                }
-            }
-            return jars;
-        } catch (IOException e) {
-            throw new PlatformException("cannot read the Kafka broker's classpath: " + e.getMessage(), e);
-        }
+        return ChildProcesses.classpathResource("zt/kafka-runtime.classpath", "the Kafka broker");
     }
 
     private static void requireClickHouse(String url) {

@@ -1,11 +1,10 @@
 package io.zerotrust.platform;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -92,19 +91,16 @@ public final class PlatformMain {
     }
 
     private static void writeState(Path file, Platform platform) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("pid=").append(ProcessHandle.current().pid()).append('\n');
-        platform.childPids().forEach((name, pid) -> sb.append(name).append(".pid=").append(pid).append('\n'));
+        Map<String, String> state = new LinkedHashMap<>();
+        state.put("pid", Long.toString(ProcessHandle.current().pid()));
+        platform.childPids().forEach((name, pid) -> state.put(name + ".pid", String.valueOf(pid)));
         Platform.Endpoints e = platform.endpoints();
-        sb.append("kafka.bootstrap=").append(e.kafkaBootstrap()).append('\n');
-        sb.append("registry.url=").append(e.registryUrl()).append('\n');
-        sb.append("clickhouse.url=").append(e.clickhouseUrl()).append('\n');
-        sb.append("status=ready\n");
+        state.put("kafka.bootstrap", e.kafkaBootstrap());
+        state.put("registry.url", e.registryUrl());
+        state.put("clickhouse.url", e.clickhouseUrl());
+        state.put("status", "ready");
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, sb.toString(), StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            StateFile.write(file, state);
         } catch (IOException ex) {
             System.err.println("warning: cannot write the state file " + file + ": " + ex.getMessage());
         }
