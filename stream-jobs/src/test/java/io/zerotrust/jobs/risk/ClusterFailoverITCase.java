@@ -19,9 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -128,7 +126,8 @@ class ClusterFailoverITCase {
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
                     assertThat(decisions.values.stream().map(EnforcementDecision::getEntity)
                             .collect(Collectors.toSet())).as("entities decided").containsAll(scenario.expected.keySet()));
-            settle(() -> decisions.values.size() + anomalies.values.size());
+            settle(() -> decisions.values.size() + anomalies.values.size(), Duration.ofSeconds(5), 1,
+                    Duration.ofSeconds(90));
 
             List<String> decisionIds = decisions.values.stream().map(EnforcementDecision::getDecisionId).toList();
             // A finding is copied to each entity it concerns under one id, and a detector may fire again under the
@@ -157,7 +156,8 @@ class ClusterFailoverITCase {
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).until(() ->
                     count(platform, "SELECT uniqExact(event_id) FROM " + database + ".conn_events" + where)
                             >= expectedRows);
-            settle(() -> (int) count(platform, "SELECT count() FROM " + database + ".conn_events" + where));
+            settle(() -> (int) count(platform, "SELECT count() FROM " + database + ".conn_events" + where),
+                    Duration.ofSeconds(5), 1, Duration.ofSeconds(90));
             long rows = count(platform, "SELECT count() FROM " + database + ".conn_events" + where);
             long rowsFinal = count(platform, "SELECT count() FROM " + database + ".conn_events FINAL" + where);
             long distinct = count(platform, "SELECT uniqExact(event_id) FROM " + database + ".conn_events" + where);
@@ -220,13 +220,15 @@ class ClusterFailoverITCase {
                         .path("latest_ack_timestamp").asLong() > after);
     }
 
-    /** Waits until {@code counter} has not changed for five seconds. */
-    private static void settle(java.util.concurrent.Callable<Integer> counter) {
-        Map<String, Integer> last = new HashMap<>();
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(5)).until(() -> {
+    /** Waits until {@code counter} is above zero and has not changed for {@code quietPolls} polls in a row. */
+    static void settle(java.util.concurrent.Callable<Integer> counter, Duration poll, int quietPolls,
+                       Duration atMost) {
+        int[] last = {-1, 0};
+        await().atMost(atMost).pollInterval(poll).until(() -> {
             int n = counter.call();
-            Integer before = last.put("n", n);
-            return before != null && before == n;
+            last[1] = n > 0 && n == last[0] ? last[1] + 1 : 0;
+            last[0] = n;
+            return last[1] >= quietPolls;
         });
     }
 

@@ -1,7 +1,6 @@
 package io.zerotrust.jobs.risk;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.zerotrust.avro.ConnectionEvent;
 import io.zerotrust.avro.EnforcementDecision;
@@ -59,13 +58,8 @@ class ClusterParallelismITCase {
                     }
                     RiskEngineITCase.produce(platform, events, 0);
                     // settled: no new decision for 16 s
-                    int[] last = {-1, 0};
-                    await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(4)).until(() -> {
-                        int n = decisions.values.size();
-                        last[1] = n > 0 && n == last[0] ? last[1] + 1 : 0;
-                        last[0] = n;
-                        return last[1] >= 4;
-                    });
+                    ClusterFailoverITCase.settle(decisions.values::size, Duration.ofSeconds(4), 4,
+                            Duration.ofSeconds(150));
                     decided.put(parallelism, decisions.values.stream()
                             .map(d -> (d.getEntity() + " " + d.getAction() + " " + d.getRuleId() + " "
                                     + d.getEventTime() + " " + d.getRiskScore() + " " + d.getReasons().stream()
