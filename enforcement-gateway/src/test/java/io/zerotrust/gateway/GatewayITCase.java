@@ -47,7 +47,9 @@ class GatewayITCase {
     /**
      * A raw upstream that answers {@code POST /early} at once, without reading the body, and every other request
      * with the request line it read ("saw GET /x HTTP/1.1"): a connection reused while a body was still owed to it
-     * shows as body bytes in front of the next request line.
+     * shows as body bytes in front of the next request line. After {@code GET /drop-next} it closes the connection
+     * on reading the next request, unanswered: the race of a kept-alive connection closed by the upstream as idle
+     * just as the gateway sends on it.
      */
     private static java.net.ServerSocket earlyUpstream;
     private static Gateway gateway;
@@ -173,6 +175,7 @@ class GatewayITCase {
     /** One connection of the early-answering upstream: each head read up to its blank line, answered at once. */
     private static void answerEarly(java.net.Socket s) {
         try (s; java.io.InputStream in = new java.io.BufferedInputStream(s.getInputStream())) {
+            boolean dropNext = false;
             while (true) {
                 StringBuilder head = new StringBuilder();
                 while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
@@ -182,7 +185,11 @@ class GatewayITCase {
                     }
                     head.append((char) b);
                 }
+                if (dropNext) {
+                    return;
+                }
                 String requestLine = head.substring(0, head.indexOf("\r\n"));
+                dropNext = requestLine.startsWith("GET /drop-next ");
                 String body = requestLine.startsWith("POST /early ") ? "early" : "saw " + requestLine;
                 s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
                         .getBytes(StandardCharsets.US_ASCII));
@@ -469,6 +476,35 @@ class GatewayITCase {
                         .isEqualTo("saw GET /after/" + i + " HTTP/1.1");
             }
         }
+    }
+
+    @Test
+    void anIdempotentRequestTheUpstreamClosedItsReusedConnectionOnIsSentAgain() throws Exception {
+        String user = "retry-" + UUID.randomUUID();
+        double before = retries("early");
+        try (RawHttpClient client = new RawHttpClient(gateway.httpPort())) {
+            assertThat(client.get("early.internal", "/drop-next", token(user)).body())
+                    .isEqualTo("saw GET /drop-next HTTP/1.1");
+            RawHttpClient.Response r = client.get("early.internal", "/retried", token(user));
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("saw GET /retried HTTP/1.1");
+        }
+        assertThat(retries("early")).isEqualTo(before + 1);
+        try (RawHttpClient client = new RawHttpClient(gateway.httpPort())) {
+            assertThat(client.get("early.internal", "/drop-next", token(user)).status()).isEqualTo(200);
+            // a POST may have been acted on before the connection closed: never sent twice
+            RawHttpClient.Response r = client.post("early.internal", "/form", token(user),
+                    "a=1".getBytes(StandardCharsets.US_ASCII));
+            assertThat(r.status()).isEqualTo(502);
+            assertThat(r.body()).contains("upstream_closed");
+        }
+        assertThat(retries("early")).isEqualTo(before + 1);
+    }
+
+    private static double retries(String route) {
+        io.micrometer.core.instrument.Counter c = gateway.metrics().find("gateway_upstream_retries_total")
+                .tag("route", route).counter();
+        return c == null ? 0 : c.count();
     }
 
     @Test

@@ -9,6 +9,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -72,6 +75,13 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean responseOwed;
     /** The head of the owed response was written (a failure from now on can only close the connection). */
     private boolean responseStarted;
+    /**
+     * The current request when it went out on a reused upstream connection and may be sent once more on a new one:
+     * complete, without a body, and idempotent. A kept-alive connection that the upstream closes as idle just as it
+     * is taken is closed before any answer; this request then goes out again instead of failing with a 502 (what
+     * HTTP clients and proxies do for idempotent requests, RFC 9110 section 9.2.2). Null otherwise.
+     */
+    private HttpRequest retryable;
     /** Whether the client connection stays open after the current response. */
     private boolean responseKeepAlive;
     /** The current request was refused: its body is dropped while the refusal closes the connection. */
@@ -141,6 +151,9 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         boolean last = content instanceof LastHttpContent;
         if (last) {
             requestOpen = false;
+        }
+        if (content.content().isReadable()) {
+            retryable = null;
         }
         toBackend(content, last);
     }
@@ -339,21 +352,36 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
         if (last) {
             requestOpen = false;
         }
+        retryable = retryable(req);
         if (backend != null && backend.isActive() && backendHandler.reusable() && route.equals(backendRoute)) {
             toBackend(req, last);
             return;
         }
         releaseBackend(false); // its last request was complete: this one begins only after it
         backendRoute = route;
-        Channel frontend = c.channel();
         Channel pooled = UpstreamPool.acquire(route.upstream());
         if (pooled != null) {
             backend = pooled;
             backendHandler = pooled.pipeline().get(BackendHandler.class);
-            backendHandler.bind(frontend, this);
+            backendHandler.bind(c.channel(), this);
             toBackend(req, last);
             return;
         }
+        retryable = null; // a new connection: a close before the answer is the upstream's own
+        connect(route, req, last);
+    }
+
+    /** {@code req} when it may be sent again (its body, if any follows, must be empty too), else null. */
+    private static HttpRequest retryable(HttpRequest req) {
+        HttpMethod m = req.method();
+        boolean idempotent = HttpMethod.GET.equals(m) || HttpMethod.HEAD.equals(m) || HttpMethod.OPTIONS.equals(m);
+        boolean bodyless = !(req instanceof HttpContent content) || !content.content().isReadable();
+        return idempotent && bodyless ? req : null;
+    }
+
+    /** Opens a new connection to the route's upstream and sends {@code req} on it (held until it is connected). */
+    private void connect(Route route, HttpObject req, boolean last) {
+        Channel frontend = self.channel();
         BackendHandler handler = new BackendHandler(route.upstream());
         handler.bind(frontend, this);
         backendHandler = handler;
@@ -538,6 +566,17 @@ final class HttpFrontendHandler extends ChannelInboundHandlerAdapter {
      * bytes that are not a valid response ({@code upstream_bad_response}).
      */
     void onUpstreamLost(Channel frontend, String reason, String message) {
+        if ("upstream_closed".equals(reason) && retryable != null && !requestOpen && !responseStarted
+                && backendRoute != null) {
+            HttpRequest req = retryable;
+            retryable = null;
+            ctx.metrics().counter("gateway_upstream_retries_total", "route", backendRoute.name()).increment();
+            backend = null; // closed; its handler goes with it
+            backendHandler = null;
+            connect(backendRoute, new DefaultFullHttpRequest(req.protocolVersion(), req.method(), req.uri(),
+                    Unpooled.EMPTY_BUFFER, req.headers(), EmptyHttpHeaders.INSTANCE), true);
+            return;
+        }
         if (!"upstream_closed".equals(reason) && backendRoute != null) {
             ctx.metrics().counter("gateway_upstream_errors_total", "route", backendRoute.name()).increment();
         }
