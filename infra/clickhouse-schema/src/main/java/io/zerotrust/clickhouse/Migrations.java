@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The analytics schema as versioned migrations ({@code clickhouse/migrations/V###__name.sql} on the classpath, listed
  * in {@code index.txt}), applied in order and recorded in {@code <db>.schema_migrations} with a checksum. Applying is
- * idempotent: recorded versions are skipped, and every statement is {@code IF NOT EXISTS}, so a migration interrupted
- * half way is simply applied again. A recorded migration whose text has changed is refused: add a new one instead.
+ * idempotent: recorded versions are skipped, and every statement is {@code IF NOT EXISTS} (an {@code ALTER TABLE
+ * ... ADD COLUMN} whose column is there is skipped: 18.16 has no {@code ADD COLUMN IF NOT EXISTS}), so a migration
+ * interrupted half way is simply applied again. A recorded migration whose text has changed is refused: add a new one instead.
  * Lines ending in {@code -- requires: <feature>} are kept only when the server has the feature (see
  * {@link ServerFeatures}); {@code {db}} is the database name.
  */
@@ -35,6 +36,8 @@ public final class Migrations {
     private static final Pattern NAME = Pattern.compile("V(\\d{3,})__([a-z0-9_]+)\\.sql");
     private static final Pattern REQUIRES = Pattern.compile("^(.*?)\\s*--\\s*requires:\\s*([a-z0-9_]+)\\s*$");
     private static final Pattern DB = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    private static final Pattern ADD_COLUMN = Pattern.compile(
+            "(?is)ALTER\\s+TABLE\\s+(\\w+)\\.(\\w+)\\s+ADD\\s+COLUMN\\s+(\\w+)\\b.*");
 
     /** One migration file. */
     public record Migration(int version, String name, String text) {
@@ -130,7 +133,9 @@ public final class Migrations {
                 continue;
             }
             for (String statement : statements(m, server, database)) {
-                run(ch, statement);
+                if (!addsAColumnThatIsThere(ch, statement)) {
+                    run(ch, statement);
+                }
             }
             run(ch, "INSERT INTO " + database + ".schema_migrations VALUES (" + m.version() + ", '" + m.name()
                     + "', '" + m.checksum() + "', now(), '" + server.version() + "')");
@@ -139,6 +144,12 @@ public final class Migrations {
             now.add(m.version());
         }
         return now;
+    }
+
+    private static boolean addsAColumnThatIsThere(Client ch, String statement) {
+        Matcher m = ADD_COLUMN.matcher(statement);
+        return m.matches() && !single(ch, "SELECT count() FROM system.columns WHERE database = '" + m.group(1)
+                + "' AND table = '" + m.group(2) + "' AND name = '" + m.group(3) + "'").equals("0");
     }
 
     static void run(Client ch, String sql) {

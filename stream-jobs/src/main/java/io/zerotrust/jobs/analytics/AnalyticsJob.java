@@ -31,8 +31,9 @@ import org.apache.flink.types.Either;
 
 /**
  * The ClickHouse sink job: connection events, risk scores, anomalies, decisions and acks into the analytics tables,
- * plus one-minute rollups of the events. At least once into ReplacingMergeTrees keyed by the rows' own ids, which
- * makes it exactly once as analysts read it (FINAL, argMax); batches are flushed on every checkpoint.
+ * plus one-minute rollups of the events. By default at least once into ReplacingMergeTrees keyed by the rows' own ids,
+ * which makes it exactly once as analysts read it (FINAL, argMax); batches are flushed on every checkpoint. With
+ * {@code analytics.clickhouse.delivery=exactly-once} rows are inserted when their checkpoint completes, once each.
  */
 public final class AnalyticsJob {
 
@@ -52,6 +53,7 @@ public final class AnalyticsJob {
     public static final String PARALLELISM = "analytics.parallelism";
     public static final String CHECKPOINT_DIR = "analytics.checkpoint.dir";
     public static final String STATE_BACKEND = "analytics.state.backend";
+    public static final String DELIVERY = "analytics.clickhouse.delivery";
 
     public static final JobSettings.Spec SPEC = new JobSettings.Spec(STAGE)
             .key(KAFKA_BOOTSTRAP, "127.0.0.1:9092", "Kafka bootstrap servers")
@@ -75,7 +77,10 @@ public final class AnalyticsJob {
             .key(CHECKPOINT_DIR, "var/checkpoints/analytics", "folder for checkpoints (window state outgrows memory)")
             .key(STATE_BACKEND, "rocksdb", "where the rollup windows live: rocksdb (on local disk; each checkpoint "
                     + "writes only what changed since the last) or hashmap (on the heap; each checkpoint writes every "
-                    + "window kept for late events, a burst of CPU that delays the risk engine on a shared machine)");
+                    + "window kept for late events, a burst of CPU that delays the risk engine on a shared machine)")
+            .key(DELIVERY, "at-least-once", "at-least-once: batches inserted as they fill (rows visible within "
+                    + BATCH_INTERVAL + "), a restart may insert rows again that FINAL reads once; exactly-once: each checkpoint's rows inserted when it completes (visible a checkpoint interval "
+                    + "later), never twice, also without FINAL");
 
     private AnalyticsJob() {
     }
@@ -124,6 +129,7 @@ public final class AnalyticsJob {
         s.atLeast(IDLENESS, 1);
         s.atLeast(PARALLELISM, 1);
         s.choice(STATE_BACKEND, List.of("rocksdb", "hashmap"), false);
+        s.choice(DELIVERY, List.of("at-least-once", "exactly-once"), false);
     }
 
     public static void build(StreamExecutionEnvironment env, JobSettings s) {
@@ -174,8 +180,10 @@ public final class AnalyticsJob {
                                 .uid("rows-decisions"),
                         acks.map((MapFunction<DecisionApplied, TableRow>) Rows::ack).returns(rowType).uid("rows-acks"),
                         rollups);
-        rows.sinkTo(new ClickHouseSink(s.get(CLICKHOUSE_URL), s.get(DATABASE), (int) s.number(BATCH_ROWS),
-                        Duration.ofMillis(s.number(BATCH_INTERVAL))))
+        rows.sinkTo(s.get(DELIVERY).equals("exactly-once")
+                        ? ClickHouseSink.exactlyOnce(s.get(CLICKHOUSE_URL), s.get(DATABASE), (int) s.number(BATCH_ROWS))
+                        : new ClickHouseSink(s.get(CLICKHOUSE_URL), s.get(DATABASE), (int) s.number(BATCH_ROWS),
+                                Duration.ofMillis(s.number(BATCH_INTERVAL))))
                 .uid("sink-clickhouse").name("ClickHouse");
 
         events.getSideOutput(JobKafka.UNDECODABLE)

@@ -20,19 +20,69 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Inserts {
 
-    /** The tables written in RowBinary and their insertable columns, in order. */
+    /** The column every table has last: which sink batch wrote the row ('' when the sink runs at least once). */
+    static final String SINK_BATCH = "sink_batch";
+
+    /** The tables written in RowBinary and their insertable columns, in order (the rows', then the batch id). */
     static final Map<String, List<String>> BINARY_TABLES = Map.of(
-            "conn_events", Rows.EVENT_COLUMNS, "rollup_1m", Rollups.COLUMNS);
+            "conn_events", withBatch(Rows.EVENT_COLUMNS), "rollup_1m", withBatch(Rollups.COLUMNS));
+
+    private static List<String> withBatch(List<String> columns) {
+        List<String> all = new ArrayList<>(columns);
+        all.add(SINK_BATCH + " String");
+        return List.copyOf(all);
+    }
 
     private Inserts() {
     }
 
-    /** Rows of one table in one format, as the bytes of an insert's body. */
+    /**
+     * Rows of one table in one format, as the bytes of an insert's body, each row carrying the batch's id in its
+     * {@code sink_batch} column.
+     */
     static final class Batch {
         private byte[] bytes = new byte[64 * 1024];
         private int size;
         int rows;
         private ClickHouseFormat format;
+        private final String id;
+        /** The id as RowBinary appends it to each binary row (a varint length, then UTF-8); JSON as a member. */
+        private final byte[] idBinary;
+        private final byte[] idJson;
+
+        Batch() {
+            this("");
+        }
+
+        /** @param id letters, digits and dashes (written into JSON as they are) */
+        Batch(String id) {
+            if (!id.matches("[A-Za-z0-9-]*")) {
+                throw new IllegalArgumentException("a batch id is letters, digits and dashes: " + id);
+            }
+            this.id = id;
+            byte[] utf8 = id.getBytes(StandardCharsets.UTF_8);
+            if (utf8.length > 127) {
+                throw new IllegalArgumentException("a batch id has at most 127 characters: " + id);
+            }
+            idBinary = new byte[utf8.length + 1];
+            idBinary[0] = (byte) utf8.length; // a one-byte LEB128 length
+            System.arraycopy(utf8, 0, idBinary, 1, utf8.length);
+            idJson = id.isEmpty() ? new byte[0]
+                    : ("\"" + SINK_BATCH + "\":\"" + id + "\"").getBytes(StandardCharsets.UTF_8);
+        }
+
+        String id() {
+            return id;
+        }
+
+        ClickHouseFormat format() {
+            return format;
+        }
+
+        /** The insert's body as it stands (a copy). */
+        byte[] body() {
+            return Arrays.copyOf(bytes, size);
+        }
 
         void add(TableRow row) {
             ClickHouseFormat f = row.binary != null ? ClickHouseFormat.RowBinary : ClickHouseFormat.JSONEachRow;
@@ -42,19 +92,33 @@ public final class Inserts {
             format = f;
             if (row.binary != null) {
                 append(row.binary, row.binary.length);
+                append(idBinary, idBinary.length);
             } else {
                 byte[] line = row.json.getBytes(StandardCharsets.UTF_8);
-                append(line, line.length);
+                if (idJson.length > 0 && line.length > 1 && line[0] == '{') {
+                    append(line, 1);
+                    append(idJson, idJson.length);
+                    if (line[1] != '}') {
+                        append(COMMA, 1);
+                    }
+                    append(line, 1, line.length - 1);
+                } else {
+                    append(line, line.length);
+                }
                 append(NEWLINE, 1);
             }
             rows++;
         }
 
         private void append(byte[] b, int n) {
+            append(b, 0, n);
+        }
+
+        private void append(byte[] b, int from, int n) {
             if (size + n > bytes.length) {
                 bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + n));
             }
-            System.arraycopy(b, 0, bytes, size, n);
+            System.arraycopy(b, from, bytes, size, n);
             size += n;
         }
 
@@ -66,13 +130,31 @@ public final class Inserts {
     }
 
     private static final byte[] NEWLINE = {'\n'};
+    private static final byte[] COMMA = {','};
 
     static void insert(Client client, String qualifiedTable, Batch batch) throws Exception {
-        try (InsertResponse r = client.insert(qualifiedTable, new ByteArrayInputStream(batch.bytes, 0, batch.size),
-                batch.format).get(60, TimeUnit.SECONDS)) {
+        insert(client, qualifiedTable, batch.bytes, batch.size, batch.format);
+    }
+
+    /** Inserts an insert body of {@code size} bytes in {@code format}. */
+    static void insert(Client client, String qualifiedTable, byte[] body, int size, ClickHouseFormat format)
+            throws Exception {
+        try (InsertResponse r = client.insert(qualifiedTable, new ByteArrayInputStream(body, 0, size),
+                format).get(60, TimeUnit.SECONDS)) {
             if (r == null) {
                 throw new IllegalStateException("no answer to an insert into " + qualifiedTable);
             }
+        }
+    }
+
+    /** The number a query answers (one value, TabSeparated; 0 for an empty answer). */
+    static long count(Client ch, String sql) {
+        try (QueryResponse r = ch.query(sql, new QuerySettings().setFormat(ClickHouseFormat.TabSeparated))
+                .get(60, TimeUnit.SECONDS)) {
+            String body = new String(r.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            return body.isEmpty() ? 0 : Long.parseLong(body);
+        } catch (Exception e) {
+            throw new IllegalStateException(e.getMessage(), e);
         }
     }
 

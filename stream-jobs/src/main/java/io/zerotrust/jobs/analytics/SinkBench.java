@@ -43,7 +43,7 @@ public final class SinkBench {
         String clickhouse = args.length > 4 ? args[4] : "http://127.0.0.1:8123";
         String db = "zt_sinkbench";
         try (Client ch = ClickHouseSink.client(clickhouse)) {
-            count(ch, "DROP DATABASE IF EXISTS " + db);
+            Inserts.count(ch, "DROP DATABASE IF EXISTS " + db);
             long start = System.currentTimeMillis();
             Properties p = new Properties();
             p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
@@ -84,7 +84,7 @@ public final class SinkBench {
                 while (rows < n) {
                     Thread.sleep(250);
                     try {
-                        rows = count(ch, "SELECT count() FROM " + db + ".conn_events");
+                        rows = Inserts.count(ch, "SELECT count() FROM " + db + ".conn_events");
                     } catch (RuntimeException notYet) {
                         rows = 0; // the job has not created its tables yet
                     }
@@ -97,23 +97,13 @@ public final class SinkBench {
                 }
                 double total = (System.nanoTime() - j0) / 1e9;
                 double steady = (System.nanoTime() - firstRowNanos) / 1e9;
-                long rollups = count(ch, "SELECT count() FROM " + db + ".rollup_1m");
+                long rollups = Inserts.count(ch, "SELECT count() FROM " + db + ".rollup_1m");
                 System.out.printf("%,d event rows (+%,d rollup rows so far) in %.1f s from job start: %,.0f event rows/s;"
                         + " %.1f s from the first row: %,.0f rows/s%n", rows, rollups, total, rows / total, steady,
                         rows / steady);
             } finally {
                 job.cancel().get();
             }
-        }
-    }
-
-    static long count(Client ch, String sql) {
-        try (QueryResponse r = ch.query(sql, new QuerySettings().setFormat(ClickHouseFormat.TabSeparated))
-                .get(60, TimeUnit.SECONDS)) {
-            String body = new String(r.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            return body.isEmpty() ? 0 : Long.parseLong(body);
-        } catch (Exception e) {
-            throw new IllegalStateException(e.getMessage(), e);
         }
     }
 }
