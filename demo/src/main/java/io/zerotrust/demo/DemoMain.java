@@ -53,11 +53,11 @@ public final class DemoMain {
 
     /** Settings from {@code --key=value} arguments. */
     record Settings(String kafka, String registry, String clickhouse, String database, int minutes, int people,
-                    long seed, Path runDir, int workers) {
+                    long seed, Path runDir, int workers, ClusterJobs cluster) {
 
         static Settings parse(String[] args) {
             Map<String, String> m = Cli.settings(args, List.of("kafka", "registry", "clickhouse", "database",
-                    "minutes", "people", "seed", "dir", "workers"), List.of());
+                    "minutes", "people", "seed", "dir", "workers", "flink.rest", "flink.conf", "flink.jar"), List.of());
             int minutes = number(m, "minutes", 7, (int) (Scenarios.MIN_LIVE_MS / 60_000), 120);
             int people = number(m, "people", 60, 30, 2_000);
             int workers = number(m, "workers", 16, 1, 256);
@@ -66,7 +66,22 @@ public final class DemoMain {
             return new Settings(m.getOrDefault("kafka", "127.0.0.1:9092"),
                     m.getOrDefault("registry", "http://127.0.0.1:8081"),
                     m.getOrDefault("clickhouse", "http://127.0.0.1:8123"), database(m), minutes, people, seed,
-                    Path.of(m.getOrDefault("dir", "var/demo/run-" + stamp)), workers);
+                    Path.of(m.getOrDefault("dir", "var/demo/run-" + stamp)), workers, cluster(m));
+        }
+
+        /** The session cluster of {@code --flink.rest} (with {@code --flink.conf}), or null: mini-clusters. */
+        private static ClusterJobs cluster(Map<String, String> m) {
+            String rest = m.get("flink.rest");
+            if (rest == null || rest.isBlank()) {
+                if (m.containsKey("flink.conf") || m.containsKey("flink.jar")) {
+                    throw new IllegalArgumentException("--flink.conf and --flink.jar go with --flink.rest=<the "
+                            + "JobManager's REST address> (./pipeline demo --cluster sets all three)");
+                }
+                return null;
+            }
+            return new ClusterJobs(rest, Path.of(m.getOrDefault("flink.conf", "var/flink/conf")).toAbsolutePath(),
+                    Path.of(m.getOrDefault("flink.jar", "stream-jobs/target/zt-stream-jobs-job.jar"))
+                            .toAbsolutePath());
         }
 
         private static String database(Map<String, String> m) {
@@ -120,15 +135,14 @@ public final class DemoMain {
 
             DemoIdentityProvider idp = new DemoIdentityProvider();
             LocalLoop loop = LocalLoop.start(new LocalLoop.Platform(s.kafka(), s.registry(), s.clickhouse(),
-                    s.database(), s.runDir()), run, t0, true, true, idp, Map.of(), CLOCK);
+                    s.database(), s.runDir()), run, t0, true, true, idp, Map.of(), CLOCK, s.cluster());
             open.add(loop);
             Gateway gateway = loop.gateway();
             say("run tag " + tag + " (users u0000-" + tag + " …, attackers from " + plan.scenarios().get(0).entity()
                     + " …)");
             say("gateway: HTTP 127.0.0.1:" + gateway.httpPort() + ", admin 127.0.0.1:" + gateway.adminPort()
                     + " (metrics at /metrics), " + io.zerotrust.demo.sim.Service.ALL.size() + " services behind it");
-            say("ingest, risk engine and ClickHouse sink (database " + s.database()
-                    + ") running; the Flink jobs on mini-clusters in this process");
+            say("ingest, risk engine and ClickHouse sink (database " + s.database() + ") running; " + flink(s));
 
             RegistryClient registry = RegistryClient.connect(s.registry());
             Collector collected = Collector.start(s.kafka(), registry, t0);
@@ -181,6 +195,7 @@ public final class DemoMain {
             Files.writeString(html, RunReport.html(result));
             System.out.println();
             System.out.println(RunReport.terminal(result));
+            say(flink(s));
             say("report with charts: " + html.toAbsolutePath().toUri());
             return result.passed() ? 0 : 1;
         } finally {
@@ -191,6 +206,11 @@ public final class DemoMain {
                 // shutting down already
             }
         }
+    }
+
+    private static String flink(Settings s) {
+        return s.cluster() == null ? "the Flink jobs on mini-clusters in this process (the ClickHouse sink in a child "
+                + "process)" : "the Flink jobs on the session cluster at " + s.cluster().restUrl();
     }
 
     private String progress(LiveRun live, Monitor monitor, long liveStart) {

@@ -33,6 +33,9 @@ import org.apache.kafka.streams.StreamsConfig;
  * ({@link SinkProcess}), so that on a small shared machine the analytics path never slows the enforcement path.
  * Consumer groups and application ids carry {@code run}, so every run starts clean. Closing stops everything, in
  * reverse order.
+ *
+ * <p>Given a {@link ClusterJobs}, the risk engine and the sink are submitted to that Flink session cluster instead, with
+ * the same settings, and cancelled on close.
  */
 public final class LocalLoop implements AutoCloseable {
 
@@ -47,6 +50,8 @@ public final class LocalLoop implements AutoCloseable {
     private SinkProgress sinkProgress;
     private Gateway gateway;
     private IngestMain.Running ingest;
+    private ClusterJobs cluster;
+    private String riskJobId;
 
     private LocalLoop(String run) {
         this.run = run;
@@ -65,7 +70,15 @@ public final class LocalLoop implements AutoCloseable {
     public static LocalLoop start(Platform p, String run, long fromMs, boolean withIngest, boolean withSink,
                                   DemoIdentityProvider idp, Map<String, String> riskSettings, Clock clock)
             throws Exception {
+        return start(p, run, fromMs, withIngest, withSink, idp, riskSettings, clock, null);
+    }
+
+    /** As above; with {@code cluster} not null, the Flink jobs run on that session cluster. */
+    public static LocalLoop start(Platform p, String run, long fromMs, boolean withIngest, boolean withSink,
+                                  DemoIdentityProvider idp, Map<String, String> riskSettings, Clock clock,
+                                  ClusterJobs cluster) throws Exception {
         LocalLoop loop = new LocalLoop(run);
+        loop.cluster = cluster;
         String adminToken = "demo-admin-" + Long.toHexString(Double.doubleToLongBits(Math.random()));
         try {
             idp.writePublicKey(p.runDir().resolve("idp.pem")); // the gateway's configuration names it
@@ -92,10 +105,17 @@ public final class LocalLoop implements AutoCloseable {
             risk.put(RiskJobConfig.GROUP_ID, loop.riskGroup());
             risk.put(RiskJobConfig.EVENTS_START, Long.toString(fromMs));
             risk.put(RiskJobConfig.CHECKPOINT_DIR, p.runDir().resolve("checkpoints/risk").toAbsolutePath().toString());
-            StreamExecutionEnvironment riskEnv = environment();
-            RiskJob.build(riskEnv, RiskJobConfig.of(risk));
-            JobClient riskJob = riskEnv.executeAsync(RiskJob.STAGE);
-            loop.keep(() -> riskJob.cancel().get());
+            if (cluster != null) {
+                RiskJobConfig.of(risk); // bad settings fail here, before a submission
+                String id = cluster.submit(RiskJob.class.getName(), risk);
+                loop.riskJobId = id;
+                loop.keep(() -> cluster.cancel(id));
+            } else {
+                StreamExecutionEnvironment riskEnv = environment();
+                RiskJob.build(riskEnv, RiskJobConfig.of(risk));
+                JobClient riskJob = riskEnv.executeAsync(RiskJob.STAGE);
+                loop.keep(() -> riskJob.cancel().get());
+            }
             if (withSink) {
                 Map<String, String> sink = new LinkedHashMap<>();
                 sink.put(AnalyticsJob.KAFKA_BOOTSTRAP, p.kafka());
@@ -111,7 +131,12 @@ public final class LocalLoop implements AutoCloseable {
                 try (Admin a = Admin.create(admin)) {
                     loop.sinkProgress = SinkProgress.before(a, p.clickhouse(), p.database(), fromMs);
                 }
-                loop.sink = loop.keep(SinkProcess.start(sink, p.runDir().resolve("analytics.log")));
+                if (cluster != null) {
+                    String id = cluster.submit(AnalyticsJob.class.getName(), sink);
+                    loop.keep(() -> cluster.cancel(id));
+                } else {
+                    loop.sink = loop.keep(SinkProcess.start(sink, p.runDir().resolve("analytics.log")));
+                }
             }
             return loop;
         } catch (Exception | Error e) {
@@ -158,10 +183,15 @@ public final class LocalLoop implements AutoCloseable {
 
     /** Records of {@code conn.events} the risk engine has not read yet (-1: not reporting yet). */
     public long riskPending() {
-        return PendingRecords.of(RiskJob.STAGE);
+        return cluster != null ? cluster.pendingRecords(riskJobId) : PendingRecords.of(RiskJob.STAGE);
     }
 
-    /** The ClickHouse sink's process, or null when started without it. */
+    /** The session cluster the Flink jobs run on, or null when they run in this process. */
+    public ClusterJobs cluster() {
+        return cluster;
+    }
+
+    /** The ClickHouse sink's process, or null when started without it or on a cluster. */
     public SinkProcess sink() {
         return sink;
     }

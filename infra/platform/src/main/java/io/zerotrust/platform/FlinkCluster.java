@@ -525,7 +525,12 @@ public final class FlinkCluster implements AutoCloseable {
 
     /** Cancels job {@code jobId} through the REST API and waits until it is no longer running. */
     public void cancel(String jobId) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(restUrl() + "/jobs/" + jobId + "?mode=cancel"))
+        cancel(restUrl(), jobId);
+    }
+
+    /** Cancels job {@code jobId} of the cluster at {@code restUrl} and waits until it is no longer running. */
+    public static void cancel(String restUrl, String jobId) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(restUrl + "/jobs/" + jobId + "?mode=cancel"))
                 .timeout(Duration.ofSeconds(10)).method("PATCH", HttpRequest.BodyPublishers.noBody()).build();
         try {
             HTTP.send(request, HttpResponse.BodyHandlers.discarding());
@@ -534,8 +539,17 @@ public final class FlinkCluster implements AutoCloseable {
             throw new IOException("interrupted", e);
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!List.of("CANCELED", "FAILED", "FINISHED").contains(jobState(restUrl(), jobId))) {
-            pause(deadline, "job " + jobId + " was not cancelled");
+        while (!List.of("CANCELED", "FAILED", "FINISHED").contains(jobState(restUrl, jobId))) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("job " + jobId + " was not cancelled within 60 s; see " + restUrl + "/#/job/"
+                        + jobId + "/exceptions");
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while cancelling job " + jobId, e);
+            }
         }
     }
 

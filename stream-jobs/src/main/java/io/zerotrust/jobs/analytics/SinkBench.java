@@ -35,6 +35,22 @@ public final class SinkBench {
     private SinkBench() {
     }
 
+    /**
+     * The {@code i}-th of a run's synthetic events (run {@code start}): 5,000 users, each on a laptop of its own,
+     * opening and closing successful connections to six services over the hour before {@code start}, in event-time
+     * order.
+     */
+    public static ConnectionEvent event(long start, long i) {
+        return ConnectionEvent.newBuilder().setEventId("sb-" + start + "-" + i)
+                .setEventTime(start - 3_600_000 + i % 3_600_000).setGatewayId("gw-" + i % 3)
+                .setConnectionId("c-" + i / 2).setPhase(i % 2 == 0 ? ConnectionPhase.OPEN : ConnectionPhase.CLOSE)
+                .setUser("user" + i % 5000).setDeviceId("laptop-" + i % 5000)
+                .setAuth(new AuthInfo(AuthMethod.JWT, AuthResult.SUCCESS, null, null))
+                .setSrc(new SourceEndpoint("10.0." + i % 250 + ".1", 40000, null, null, null))
+                .setDst(new DestinationEndpoint("svc" + i % 6, "svc.internal", "10.1.0.1", 443))
+                .setBytesOut(i % 100_000).setAttributes(Map.of()).build();
+    }
+
     public static void main(String[] args) throws Exception {
         long n = args.length > 0 ? Long.parseLong(args[0]) : 1_000_000L;
         String parallelism = args.length > 1 ? args[1] : "1";
@@ -55,15 +71,7 @@ public final class SinkBench {
                     Topics.CONN_EVENTS.keySerde().serializer(),
                     Topics.CONN_EVENTS.valueSerde(RegistryClient.connect(registry)).serializer())) {
                 for (long i = 0; i < n; i++) {
-                    ConnectionEvent e = ConnectionEvent.newBuilder().setEventId("sb-" + start + "-" + i)
-                            .setEventTime(start - 3_600_000 + i % 3_600_000).setGatewayId("gw-" + i % 3)
-                            .setConnectionId("c-" + i / 2).setPhase(i % 2 == 0 ? ConnectionPhase.OPEN
-                                    : ConnectionPhase.CLOSE).setUser("user" + i % 5000)
-                            .setDeviceId("laptop-" + i % 5000)
-                            .setAuth(new AuthInfo(AuthMethod.JWT, AuthResult.SUCCESS, null, null))
-                            .setSrc(new SourceEndpoint("10.0." + i % 250 + ".1", 40000, null, null, null))
-                            .setDst(new DestinationEndpoint("svc" + i % 6, "svc.internal", "10.1.0.1", 443))
-                            .setBytesOut(i % 100_000).setAttributes(Map.of()).build();
+                    ConnectionEvent e = event(start, i);
                     producer.send(new ProducerRecord<>(Topics.CONN_EVENTS.name(), "user:" + e.getUser(), e));
                 }
             }
