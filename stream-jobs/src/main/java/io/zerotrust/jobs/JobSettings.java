@@ -170,21 +170,31 @@ public final class JobSettings implements Serializable {
     }
 
     /**
-     * Points the job's checkpoints at a folder (created if needed) instead of the JobManager's memory, which refuses
-     * state over 5 MB: windows and per-entity state pass that quickly.
+     * Points the job's checkpoints at a folder instead of the JobManager's memory, which refuses state over 5 MB:
+     * windows and per-entity state pass that quickly. A local path is made absolute and created if needed; a URI with a
+     * scheme ({@code s3://bucket/…}, {@code hdfs://…}, {@code file:///…}) is passed to Flink as it is, for the file
+     * system plugin of that scheme to write to.
      */
     public static void checkpointsIn(org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env,
                                      String folder) {
+        org.apache.flink.configuration.Configuration conf = new org.apache.flink.configuration.Configuration();
+        conf.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        conf.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointUri(folder));
+        env.configure(conf);
+    }
+
+    /** The checkpoint folder as Flink takes it: a URI with a scheme unchanged, a local path as an absolute file URI. */
+    static String checkpointUri(String folder) {
+        if (folder.matches("[A-Za-z][A-Za-z0-9+.-]+://.*")) {
+            return folder;
+        }
         Path dir = Path.of(folder).toAbsolutePath().normalize();
         try {
             Files.createDirectories(dir);
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("cannot create the checkpoint folder " + dir + ": " + e.getMessage(), e);
         }
-        org.apache.flink.configuration.Configuration conf = new org.apache.flink.configuration.Configuration();
-        conf.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
-        conf.set(org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir.toUri().toString());
-        env.configure(conf);
+        return dir.toUri().toString();
     }
 
     /** One of {@code allowed}, or an epoch-millisecond timestamp when {@code timestampAllowed}. */
