@@ -29,8 +29,9 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.Uuid;
 
 /**
- * Runs a single-node KRaft Kafka broker in its own JVM, with its data and logs under one folder,
- * listening on 127.0.0.1 only.
+ * Runs a KRaft Kafka node (broker and controller in one process) in its own JVM, with its data and logs under one
+ * folder, listening on 127.0.0.1 only: on its own ({@link #start}, a single-node cluster whose topics have one
+ * replica) or as one node of a {@link KafkaCluster}.
  *
  * <p>The pipeline needs a real broker (transactions, compaction, consumer groups behave exactly
  * as in production) without an external installation. The broker runs as a child JVM because
@@ -50,24 +51,50 @@ public final class KafkaBroker implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(KafkaBroker.class.getName());
 
-    private static final int NODE_ID = 1;
+    /** The node id of a single broker started by {@link #start}. */
+    private static final int SINGLE_NODE_ID = 1;
     private static final Duration GRACEFUL_STOP = Duration.ofSeconds(30);
     private static final long POLL_MILLIS = 200;
     private static final int LOG_TAIL_LINES = 40;
 
+    /**
+     * What makes one node of a cluster: its id, its two listener ports, the controller quorum it votes in
+     * ({@code id@host:port,...}, the same on every node), the cluster id its storage is formatted with, and the
+     * replication of the internal topics and the default for new topics.
+     */
+    record NodeSpec(int nodeId, int port, int controllerPort, String quorumVoters, String clusterId,
+                int replicationFactor, int minInsyncReplicas) {
+        NodeSpec {
+            ChildProcesses.checkPorts("port", port, "controllerPort", controllerPort);
+            if (nodeId < 0) {
+                throw new IllegalArgumentException("nodeId must not be negative: " + nodeId);
+            }
+            if (replicationFactor < 1 || minInsyncReplicas < 1 || minInsyncReplicas > replicationFactor) {
+                throw new IllegalArgumentException("need 1 <= minInsyncReplicas <= replicationFactor, got "
+                        + minInsyncReplicas + " and " + replicationFactor);
+            }
+        }
+
+        /** A node that is a whole cluster by itself: one replica of everything. */
+        static NodeSpec single(int port, int controllerPort) {
+            return new NodeSpec(SINGLE_NODE_ID, port, controllerPort,
+                    SINGLE_NODE_ID + "@" + LOOPBACK + ":" + controllerPort, Uuid.randomUuid().toString(), 1, 1);
+        }
+    }
+
     private final Path baseDir;
-    private final int port;
-    private final int controllerPort;
+    private final NodeSpec node;
     private final Process process;
     private final Path logFile;
+    private final LogTails startLogs;
     private boolean closed;
 
-    private KafkaBroker(Path baseDir, int port, int controllerPort, Process process, Path logFile) {
+    private KafkaBroker(Path baseDir, NodeSpec node, Process process, Path logFile, LogTails startLogs) {
         this.baseDir = baseDir;
-        this.port = port;
-        this.controllerPort = controllerPort;
+        this.node = node;
         this.process = process;
         this.logFile = logFile;
+        this.startLogs = startLogs;
     }
 
     /**
@@ -85,17 +112,28 @@ public final class KafkaBroker implements AutoCloseable {
     public static KafkaBroker start(
             Path baseDir, int port, int controllerPort, List<String> classpath, Duration timeout)
             throws IOException {
-        Objects.requireNonNull(baseDir, "baseDir");
-        Objects.requireNonNull(classpath, "classpath");
         Objects.requireNonNull(timeout, "timeout");
-        ChildProcesses.checkPorts("port", port, "controllerPort", controllerPort);
-        if (classpath.isEmpty()) {
-            throw new IllegalArgumentException("classpath is empty");
-        }
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive: " + timeout);
         }
         long deadline = System.nanoTime() + timeout.toNanos();
+        KafkaBroker broker = launch(baseDir, NodeSpec.single(port, controllerPort), classpath, deadline);
+        broker.awaitReadyOrStop(deadline);
+        return broker;
+    }
+
+    /**
+     * Formats the node's storage if it is not formatted yet and starts its JVM, without waiting for it to answer:
+     * a node of a quorum cannot answer until a majority of the quorum runs, so a cluster launches every node first
+     * and then waits ({@link #awaitReadyOrStop}).
+     */
+    static KafkaBroker launch(Path baseDir, NodeSpec node, List<String> classpath, long deadline) throws IOException {
+        Objects.requireNonNull(baseDir, "baseDir");
+        Objects.requireNonNull(node, "node");
+        Objects.requireNonNull(classpath, "classpath");
+        if (classpath.isEmpty()) {
+            throw new IllegalArgumentException("classpath is empty");
+        }
 
         Path base = baseDir.toAbsolutePath().normalize();
         Path dataDir = base.resolve("data");
@@ -117,13 +155,13 @@ public final class KafkaBroker implements AutoCloseable {
         // answer the readiness probe in place of the new one, so refuse to start rather than report a
         // dying JVM as ready.
         ensureNoLiveBroker(pidFile);
-        ChildProcesses.requireFreePort("Kafka broker", "port", port);
-        ChildProcesses.requireFreePort("Kafka broker", "controllerPort", controllerPort);
+        ChildProcesses.requireFreePort("Kafka broker", "port", node.port());
+        ChildProcesses.requireFreePort("Kafka broker", "controllerPort", node.controllerPort());
 
         Path serverProperties = base.resolve("server.properties");
         Path log4jConfig = base.resolve("log4j2.properties");
         Path argFile = base.resolve("classpath.argfile");
-        writeString(serverProperties, serverProperties(port, controllerPort, dataDir));
+        writeString(serverProperties, serverProperties(node, dataDir));
         writeString(log4jConfig, log4jConfig(serverLog));
         writeString(argFile, "-cp " + quoteForArgFile(String.join(java.io.File.pathSeparator, classpath)) + "\n");
 
@@ -131,7 +169,7 @@ public final class KafkaBroker implements AutoCloseable {
         String log4jProperty = "-Dlog4j2.configurationFile=" + log4jConfig.toUri();
 
         if (!Files.exists(dataDir.resolve("meta.properties"))) {
-            format(java, argFile, log4jProperty, serverProperties, stdoutLog, serverLog, deadline);
+            format(java, argFile, log4jProperty, serverProperties, node.clusterId(), stdoutLog, serverLog, deadline);
         }
 
         List<String> command = new ArrayList<>();
@@ -160,34 +198,64 @@ public final class KafkaBroker implements AutoCloseable {
         Process process = ChildProcesses.launch("Kafka broker", jvm(command), base, stdoutLog);
         try {
             writeString(pidFile, process.pid() + "\n");
-            awaitReady(process, port, deadline, logs);
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (IOException | RuntimeException e) {
             stop(process, "Kafka broker");
+            throw e;
+        }
+        return new KafkaBroker(base, node, process, serverLog, logs);
+    }
+
+    /**
+     * Returns once the node answers an Admin client's describeCluster() and lists itself; otherwise stops its JVM
+     * and throws, with the tail of its logs.
+     */
+    void awaitReadyOrStop(long deadline) throws IOException {
+        try {
+            awaitReady(process, node.port(), node.nodeId(), deadline, startLogs);
+        } catch (IOException | RuntimeException | Error e) {
             try {
-                Files.deleteIfExists(pidFile);
-            } catch (IOException suppressed) {
+                close();
+            } catch (RuntimeException suppressed) {
                 e.addSuppressed(suppressed);
             }
             throw e;
         }
-        return new KafkaBroker(base, port, controllerPort, process, serverLog);
     }
 
     /** Returns {@code 127.0.0.1:<port>}. */
     public String bootstrapServers() {
-        return LOOPBACK + ":" + port;
+        return LOOPBACK + ":" + node.port();
     }
 
     public int port() {
-        return port;
+        return node.port();
     }
 
     public int controllerPort() {
-        return controllerPort;
+        return node.controllerPort();
+    }
+
+    /** The node id ({@code node.id}); 1 for a single broker. */
+    public int nodeId() {
+        return node.nodeId();
     }
 
     public long pid() {
         return process.pid();
+    }
+
+    /** Whether the broker's JVM still runs. */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** The folder of its configuration, data and logs. */
+    public Path baseDir() {
+        return baseDir;
+    }
+
+    NodeSpec spec() {
+        return node;
     }
 
     /** The broker's main log ({@code baseDir/logs/server.log}). */
@@ -215,7 +283,8 @@ public final class KafkaBroker implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "KafkaBroker[" + bootstrapServers() + ", pid " + process.pid() + ", " + baseDir + "]";
+        return "KafkaBroker[node " + node.nodeId() + ", " + bootstrapServers() + ", pid " + process.pid() + ", "
+                + baseDir + "]";
     }
 
     private static void format(
@@ -223,6 +292,7 @@ public final class KafkaBroker implements AutoCloseable {
             Path argFile,
             String log4jProperty,
             Path serverProperties,
+            String clusterId,
             Path stdoutLog,
             Path serverLog,
             long deadline)
@@ -239,7 +309,7 @@ public final class KafkaBroker implements AutoCloseable {
         command.add("kafka.tools.StorageTool");
         command.add("format");
         command.add("--cluster-id");
-        command.add(Uuid.randomUuid().toString());
+        command.add(clusterId);
         command.add("--config");
         command.add(serverProperties.toString());
         command.add("--ignore-formatted");
@@ -276,7 +346,8 @@ public final class KafkaBroker implements AutoCloseable {
         ChildProcesses.stop(process, GRACEFUL_STOP, name);
     }
 
-    private static void awaitReady(Process process, int port, long deadline, LogTails logs) throws IOException {
+    private static void awaitReady(Process process, int port, int nodeId, long deadline, LogTails logs)
+            throws IOException {
         try {
             // Probe the socket first: an Admin client pointed at a closed port logs a warning on every
             // reconnect attempt into the caller's log.
@@ -295,7 +366,7 @@ public final class KafkaBroker implements AutoCloseable {
                                 .describeCluster(new DescribeClusterOptions().timeoutMs(callTimeout))
                                 .nodes()
                                 .get(callTimeout + 1_000L, TimeUnit.MILLISECONDS);
-                        if (nodes.stream().anyMatch(n -> n.id() == NODE_ID)) {
+                        if (nodes.stream().anyMatch(n -> n.id() == nodeId)) {
                             return;
                         }
                     } catch (ExecutionException | TimeoutException e) {
@@ -369,15 +440,17 @@ public final class KafkaBroker implements AutoCloseable {
         return deadline - System.nanoTime();
     }
 
-    private static String serverProperties(int port, int controllerPort, Path dataDir) {
+    private static String serverProperties(NodeSpec node, Path dataDir) {
+        int port = node.port();
+        int controllerPort = node.controllerPort();
         StringBuilder s = new StringBuilder();
         s.append("# Written by ").append(KafkaBroker.class.getName())
                 .append(" on every start; edits are overwritten.\n");
         prop(s, "process.roles", "broker,controller");
-        prop(s, "node.id", Integer.toString(NODE_ID));
+        prop(s, "node.id", Integer.toString(node.nodeId()));
         // Static voters: the formatted metadata holds no controller address, so the controller port
         // may change between restarts of the same data directory.
-        prop(s, "controller.quorum.voters", NODE_ID + "@" + LOOPBACK + ":" + controllerPort);
+        prop(s, "controller.quorum.voters", node.quorumVoters());
         prop(s, "listeners",
                 "PLAINTEXT://" + LOOPBACK + ":" + port + ",CONTROLLER://" + LOOPBACK + ":" + controllerPort);
         prop(s, "advertised.listeners", "PLAINTEXT://" + LOOPBACK + ":" + port);
@@ -388,14 +461,17 @@ public final class KafkaBroker implements AutoCloseable {
 
         // One node: every internal topic must accept a single replica, or consumer groups,
         // transactions (Kafka Streams exactly-once, Flink's transactional sink) and share groups
-        // cannot start.
-        prop(s, "offsets.topic.replication.factor", "1");
-        prop(s, "transaction.state.log.replication.factor", "1");
-        prop(s, "transaction.state.log.min.isr", "1");
-        prop(s, "share.coordinator.state.topic.replication.factor", "1");
-        prop(s, "share.coordinator.state.topic.min.isr", "1");
-        prop(s, "default.replication.factor", "1");
-        prop(s, "min.insync.replicas", "1");
+        // cannot start. In a cluster, every write of the internal topics (offsets, transaction
+        // state) and of topics created without their own settings must reach two replicas.
+        String replicas = Integer.toString(node.replicationFactor());
+        String minIsr = Integer.toString(node.minInsyncReplicas());
+        prop(s, "offsets.topic.replication.factor", replicas);
+        prop(s, "transaction.state.log.replication.factor", replicas);
+        prop(s, "transaction.state.log.min.isr", minIsr);
+        prop(s, "share.coordinator.state.topic.replication.factor", replicas);
+        prop(s, "share.coordinator.state.topic.min.isr", minIsr);
+        prop(s, "default.replication.factor", replicas);
+        prop(s, "min.insync.replicas", minIsr);
         // The defaults of 50 partitions per internal topic mean hundreds of files and slower
         // startup for no gain on one node; these only take effect when the topics are first created.
         prop(s, "offsets.topic.num.partitions", "1");

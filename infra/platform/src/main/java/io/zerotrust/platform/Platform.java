@@ -21,10 +21,11 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The local platform: a Kafka broker (KRaft, in its own JVM), the schema registry (in this JVM) and ClickHouse (a
- * child process), all on 127.0.0.1, with data and logs under one folder. Start order: ports are checked first, so a
- * taken port fails before anything runs; then the registry (and every contract is registered), ClickHouse, Kafka,
- * and the topics of {@link Topics}. {@link #close()} stops them in reverse order and waits until they are gone.
+ * The local platform: a Kafka broker (KRaft, in its own JVM), or with {@code kafka.brokers=3} a {@link KafkaCluster} of
+ * three, the schema registry (in this JVM) and ClickHouse (a child process), all on 127.0.0.1, with data and logs under
+ * one folder. Start order: ports are checked first, so a taken port fails before anything runs; then the registry
+ * (and every contract is registered), ClickHouse, Kafka, and the topics of {@link Topics}, with three replicas and
+ * {@code min.insync.replicas=2} on a cluster. {@link #close()} stops them in reverse order and waits until they are gone.
  *
  * <p>A server given by address in the configuration (bring your own) is used as it is and not started.
  */
@@ -34,9 +35,14 @@ public final class Platform implements AutoCloseable {
     public record Endpoints(String kafkaBootstrap, String registryUrl, String clickhouseUrl) {
     }
 
+    /** A Kafka broker the platform started: its node id, address and process. */
+    public record Broker(int nodeId, String address, int controllerPort, long pid, Path logFile) {
+    }
+
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final Map<String, Long> pids = new LinkedHashMap<>();
     private final Map<String, String> details = new LinkedHashMap<>();
+    private final List<Broker> brokers = new java.util.ArrayList<>();
     private Endpoints endpoints;
 
     private Platform() {
@@ -67,8 +73,9 @@ public final class Platform implements AutoCloseable {
         boolean ownClickHouse = config.external(PlatformConfig.CLICKHOUSE_URL).isEmpty();
 
         // Resolve ports and check them all before starting anything: a taken port fails in a second, by name.
-        int kafkaPort = resolvePort(config, PlatformConfig.KAFKA_PORT, "Kafka broker", ownKafka);
-        int controllerPort = resolvePort(config, PlatformConfig.KAFKA_CONTROLLER_PORT, "Kafka controller", ownKafka);
+        List<Integer> kafkaPorts = resolveKafkaPorts(config, PlatformConfig.KAFKA_PORT, "Kafka broker", ownKafka);
+        List<Integer> controllerPorts = resolveKafkaPorts(config, PlatformConfig.KAFKA_CONTROLLER_PORT,
+                "Kafka controller", ownKafka);
         int registryPort = resolvePort(config, PlatformConfig.REGISTRY_PORT, "schema registry", ownRegistry);
         int chHttpPort = resolvePort(config, PlatformConfig.CLICKHOUSE_HTTP_PORT, "ClickHouse HTTP", ownClickHouse);
         int chTcpPort = resolvePort(config, PlatformConfig.CLICKHOUSE_TCP_PORT, "ClickHouse native", ownClickHouse);
@@ -117,24 +124,68 @@ public final class Platform implements AutoCloseable {
         }
 
         String bootstrap;
-        if (ownKafka) {
-            progress.accept("starting Kafka broker on " + PlatformConfig.HOST + ":" + kafkaPort + " (controller :"
-                    + controllerPort + ")");
-            KafkaBroker broker = KafkaBroker.start(dataDir.resolve("kafka"), kafkaPort, controllerPort, kafkaClasspath,
-                    timeout);
+        short replication = 1;
+        int minInsync = 0; // the broker's own default
+        if (ownKafka && kafkaPorts.size() == 1) {
+            progress.accept("starting Kafka broker on " + PlatformConfig.HOST + ":" + kafkaPorts.get(0)
+                    + " (controller :" + controllerPorts.get(0) + ")");
+            KafkaBroker broker = KafkaBroker.start(dataDir.resolve("kafka"), kafkaPorts.get(0), controllerPorts.get(0),
+                    kafkaClasspath, timeout);
             started.push(broker);
             pids.put("kafka", broker.pid());
+            brokers.add(broker(broker));
             bootstrap = broker.bootstrapServers();
             details.put("kafka", "KRaft, pid " + broker.pid() + ", log " + broker.logFile());
+        } else if (ownKafka) {
+            progress.accept("starting " + kafkaPorts.size() + " Kafka brokers on " + PlatformConfig.HOST + " ports "
+                    + kafkaPorts + " (controllers " + controllerPorts + ")");
+            KafkaCluster cluster = KafkaCluster.start(dataDir.resolve("kafka-cluster"), kafkaPorts, controllerPorts,
+                    kafkaClasspath, timeout);
+            started.push(cluster);
+            for (KafkaBroker broker : cluster.brokers()) {
+                pids.put("kafka-" + broker.nodeId(), broker.pid());
+                brokers.add(broker(broker));
+            }
+            bootstrap = cluster.bootstrapServers();
+            replication = KafkaCluster.REPLICATION_FACTOR;
+            minInsync = KafkaCluster.MIN_INSYNC_REPLICAS;
+            details.put("kafka", "KRaft, " + kafkaPorts.size() + " brokers (pids " + cluster.brokers().stream()
+                    .map(b -> Long.toString(b.pid())).collect(java.util.stream.Collectors.joining(", "))
+                    + "), replication factor " + replication + ", min.insync.replicas " + minInsync + ", logs "
+                    + dataDir.resolve("kafka-cluster").resolve("node-<n>").resolve("logs"));
         } else {
             bootstrap = config.external(PlatformConfig.KAFKA_BOOTSTRAP).orElseThrow();
             details.put("kafka", "external");
         }
-        List<String> topics = TopicProvisioner.ensure(bootstrap, Topics.all(), (short) 1);
+        List<String> topics = TopicProvisioner.ensure(bootstrap, Topics.all(), replication, minInsync);
         topics.stream().filter(line -> !line.startsWith("kept ")).forEach(progress);
         progress.accept(Topics.all().size() + " topics ready: " + Topics.all().stream().map(t -> t.name())
                 .collect(java.util.stream.Collectors.joining(", ")));
         endpoints = new Endpoints(bootstrap, registryUrl, clickhouseUrl);
+    }
+
+    private static Broker broker(KafkaBroker b) {
+        return new Broker(b.nodeId(), b.bootstrapServers(), b.controllerPort(), b.pid(), b.logFile());
+    }
+
+    /** Each broker's port for a Kafka port setting; a taken one fails naming the setting and the broker. */
+    private static List<Integer> resolveKafkaPorts(PlatformConfig config, String key, String server, boolean own) {
+        if (!own) {
+            return List.of();
+        }
+        List<Integer> configured = config.kafkaPorts(key);
+        List<Integer> ports = new java.util.ArrayList<>();
+        for (int i = 0; i < configured.size(); i++) {
+            int port = configured.get(i);
+            if (port == 0) {
+                ports.add(PortCheck.freePort());
+            } else {
+                PortCheck.requireFree(key, configured.size() == 1 ? server : server + " " + (i + 1)
+                        + " (" + key + "+" + 2 * i + ")", port);
+                ports.add(port);
+            }
+        }
+        return ports;
     }
 
     private static int resolvePort(PlatformConfig config, String key, String server, boolean own) {
@@ -175,9 +226,17 @@ public final class Platform implements AutoCloseable {
         return endpoints;
     }
 
-    /** Process ids of the servers started as child processes, by name (kafka, clickhouse). */
+    /** The Kafka brokers this platform started, node 1 first; empty when it uses an existing Kafka. */
+    public List<Broker> kafkaBrokers() {
+        return List.copyOf(brokers);
+    }
+
+    /**
+     * Process ids of the servers started as child processes, by name: {@code kafka} (one broker) or {@code kafka-1},
+     * {@code kafka-2}, ... (a cluster), and {@code clickhouse}.
+     */
     public Map<String, Long> childPids() {
-        return Map.copyOf(pids);
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(pids)); // in start order
     }
 
     /** A line of detail per server (version, pid, log file), for the start-up summary. */

@@ -14,6 +14,10 @@ import java.util.Optional;
  * can be given as a command-line flag {@code --key=value} or an environment variable {@code ZT_KEY} (upper case, dots
  * as underscores); flags win over the environment, which wins over the defaults. Servers always bind to 127.0.0.1.
  *
+ * <p>{@code kafka.brokers=3} (or more) starts a {@link KafkaCluster} instead of one broker: broker {@code n} (from 1)
+ * listens on {@code kafka.port + 2(n-1)} and {@code kafka.controller.port + 2(n-1)}, so the defaults give brokers on
+ * 9092, 9094 and 9096 with controllers on 9093, 9095 and 9097; port 0 picks a free port for each.
+ *
  * <p>Bring your own servers: when {@code kafka.bootstrap}, {@code registry.url} or {@code clickhouse.url} is set,
  * that server is used as it is and not started.
  */
@@ -24,6 +28,7 @@ public final class PlatformConfig {
 
     public static final String KAFKA_PORT = "kafka.port";
     public static final String KAFKA_CONTROLLER_PORT = "kafka.controller.port";
+    public static final String KAFKA_BROKERS = "kafka.brokers";
     public static final String REGISTRY_PORT = "registry.port";
     public static final String CLICKHOUSE_HTTP_PORT = "clickhouse.http.port";
     public static final String CLICKHOUSE_TCP_PORT = "clickhouse.tcp.port";
@@ -33,12 +38,17 @@ public final class PlatformConfig {
     public static final String CLICKHOUSE_URL = "clickhouse.url";
     public static final String STARTUP_TIMEOUT = "startup.timeout.seconds";
 
+    /** Most brokers the platform starts on one machine. */
+    public static final int MAX_KAFKA_BROKERS = 5;
+
     private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
     private static final Map<String, String> HELP = new LinkedHashMap<>();
 
     static {
         key(KAFKA_PORT, "9092", "Kafka broker port (0 picks a free one)");
         key(KAFKA_CONTROLLER_PORT, "9093", "Kafka KRaft controller port (0 picks a free one)");
+        key(KAFKA_BROKERS, "1", "Kafka brokers: 1, or 3 to " + MAX_KAFKA_BROKERS + " (replication factor 3,"
+                + " min.insync.replicas 2; broker n on kafka.port+2(n-1), controller on kafka.controller.port+2(n-1))");
         key(REGISTRY_PORT, "8081", "schema registry port (0 picks a free one)");
         key(CLICKHOUSE_HTTP_PORT, "8123", "ClickHouse HTTP port (0 picks a free one)");
         key(CLICKHOUSE_TCP_PORT, "9000", "ClickHouse native port (0 picks a free one)");
@@ -109,15 +119,31 @@ public final class PlatformConfig {
     }
 
     private void validate() {
+        long brokers = longValue(KAFKA_BROKERS);
+        if (brokers != 1 && (brokers < KafkaCluster.MIN_NODES || brokers > MAX_KAFKA_BROKERS)) {
+            throw new ConfigException(KAFKA_BROKERS + " must be 1 (a single broker) or between " + KafkaCluster.MIN_NODES
+                    + " and " + MAX_KAFKA_BROKERS + ", got " + values.get(KAFKA_BROKERS) + ": each topic gets "
+                    + KafkaCluster.REPLICATION_FACTOR + " replicas and min.insync.replicas="
+                    + KafkaCluster.MIN_INSYNC_REPLICAS + ", which needs " + KafkaCluster.MIN_NODES + " brokers");
+        }
+        if (brokers > 1 && external(KAFKA_BOOTSTRAP).isPresent()) {
+            throw new ConfigException(KAFKA_BROKERS + "=" + brokers + " starts brokers, but " + KAFKA_BOOTSTRAP
+                    + " says to use an existing Kafka; give one of the two");
+        }
         Map<Integer, String> seen = new HashMap<>();
         for (String key : List.of(KAFKA_PORT, KAFKA_CONTROLLER_PORT, REGISTRY_PORT, CLICKHOUSE_HTTP_PORT,
                 CLICKHOUSE_TCP_PORT)) {
-            int port = port(key);
-            if (port != 0 && seen.containsKey(port)) {
-                throw new ConfigException(key + " and " + seen.get(port) + " are both " + port
-                        + "; give each server its own port");
+            List<Integer> ports = key.equals(KAFKA_PORT) || key.equals(KAFKA_CONTROLLER_PORT) ? kafkaPorts(key)
+                    : List.of(port(key));
+            for (int i = 0; i < ports.size(); i++) {
+                int port = ports.get(i);
+                String name = i == 0 ? key : key + "+" + (2 * i) + " (broker " + (i + 1) + ")";
+                if (port != 0 && seen.containsKey(port)) {
+                    throw new ConfigException(name + " and " + seen.get(port) + " are both " + port
+                            + "; give each server its own port");
+                }
+                seen.put(port, name);
             }
-            seen.put(port, key);
         }
         long timeout = longValue(STARTUP_TIMEOUT);
         if (timeout < 1 || timeout > 3600) {
@@ -151,6 +177,33 @@ public final class PlatformConfig {
                     + values.get(key));
         }
         return (int) port;
+    }
+
+    /** How many Kafka brokers to start: 1, or 3 and more for a {@link KafkaCluster}. */
+    public int kafkaBrokers() {
+        return (int) longValue(KAFKA_BROKERS);
+    }
+
+    /**
+     * The port of each broker for {@link #KAFKA_PORT} or {@link #KAFKA_CONTROLLER_PORT}: the setting for broker 1, two
+     * more for each next one; all 0 (any free port) when the setting is 0.
+     */
+    public List<Integer> kafkaPorts(String key) {
+        if (!key.equals(KAFKA_PORT) && !key.equals(KAFKA_CONTROLLER_PORT)) {
+            throw new IllegalArgumentException("not a Kafka port setting: " + key);
+        }
+        int first = port(key);
+        int brokers = kafkaBrokers();
+        List<Integer> ports = new java.util.ArrayList<>(brokers);
+        for (int i = 0; i < brokers; i++) {
+            int port = first == 0 ? 0 : first + 2 * i;
+            if (port > 65535) {
+                throw new ConfigException(key + "=" + first + " leaves no port for broker " + (i + 1) + " ("
+                        + key + "+" + (2 * i) + " is past 65535); choose a lower " + key);
+            }
+            ports.add(port);
+        }
+        return ports;
     }
 
     private long longValue(String key) {

@@ -15,7 +15,10 @@ import java.util.concurrent.CountDownLatch;
  *
  * <p>Usage: {@code PlatformMain [--state-file=PATH] [--key=value ...]}; see {@link PlatformConfig} for the keys.
  * With {@code --state-file}, it writes the endpoints and process ids there once ready and removes the file when it
- * has stopped; {@code ./pipeline up} waits for that file and {@code ./pipeline down} reads it.
+ * has stopped; {@code ./pipeline up} waits for that file and {@code ./pipeline down} reads it. Its keys:
+ * {@code pid} (this JVM), {@code <server>.pid} per child process ({@code kafka} or {@code kafka-1}, {@code kafka-2},
+ * ..., and {@code clickhouse}), {@code kafka.pids} (every broker's pid, comma-separated, in the order of the addresses
+ * in {@code kafka.bootstrap}), {@code kafka.bootstrap}, {@code registry.url}, {@code clickhouse.url}, {@code status}.
  *
  * <p>Exit codes: 0 after a clean stop, 2 for a bad setting, 1 when a server could not start.
  */
@@ -78,6 +81,12 @@ public final class PlatformMain {
         System.out.printf("%nplatform ready in %.1f s (data and logs in %s)%n", (System.nanoTime() - t0) / 1e9,
                 config.dataDir());
         System.out.printf("  Kafka bootstrap   %-28s %s%n", e.kafkaBootstrap(), d.get("kafka"));
+        if (platform.kafkaBrokers().size() > 1) {
+            for (Platform.Broker b : platform.kafkaBrokers()) {
+                System.out.printf("    broker %d        %-28s controller :%d, pid %d, log %s%n", b.nodeId(), b.address(),
+                        b.controllerPort(), b.pid(), b.logFile());
+            }
+        }
         System.out.printf("  Schema registry   %-28s %s  (try: curl %s/subjects)%n", e.registryUrl(),
                 d.get("registry"), e.registryUrl());
         System.out.printf("  ClickHouse HTTP   %-28s %s%n", e.clickhouseUrl(), d.get("clickhouse"));
@@ -94,6 +103,8 @@ public final class PlatformMain {
         Map<String, String> state = new LinkedHashMap<>();
         state.put("pid", Long.toString(ProcessHandle.current().pid()));
         platform.childPids().forEach((name, pid) -> state.put(name + ".pid", String.valueOf(pid)));
+        state.put("kafka.pids", platform.kafkaBrokers().stream().map(b -> Long.toString(b.pid()))
+                .collect(java.util.stream.Collectors.joining(",")));
         Platform.Endpoints e = platform.endpoints();
         state.put("kafka.bootstrap", e.kafkaBootstrap());
         state.put("registry.url", e.registryUrl());

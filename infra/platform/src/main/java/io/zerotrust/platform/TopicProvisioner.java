@@ -33,8 +33,22 @@ public final class TopicProvisioner {
     private TopicProvisioner() {
     }
 
-    /** Returns a line per topic saying what was done. */
+    /** Returns a line per topic saying what was done; topics get {@code replication} replicas. */
     public static List<String> ensure(String bootstrapServers, Collection<Topic<?, ?>> topics, short replication) {
+        return ensure(bootstrapServers, topics, replication, 0);
+    }
+
+    /**
+     * As {@link #ensure(String, Collection, short)}, and every topic gets {@code min.insync.replicas} =
+     * {@code minInsyncReplicas} (0 leaves the broker's default): how many replicas must have a write before an
+     * {@code acks=all} producer is told it succeeded.
+     */
+    public static List<String> ensure(String bootstrapServers, Collection<Topic<?, ?>> topics, short replication,
+                                      int minInsyncReplicas) {
+        if (minInsyncReplicas < 0 || minInsyncReplicas > replication) {
+            throw new IllegalArgumentException("min.insync.replicas must be between 1 and the replication factor "
+                    + replication + " (or 0 for the broker's default), got " + minInsyncReplicas);
+        }
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
@@ -48,7 +62,8 @@ public final class TopicProvisioner {
                 if (existing.contains(t.name())) {
                     update.add(t);
                 } else {
-                    create.add(new NewTopic(t.name(), t.partitions(), replication).configs(t.configs()));
+                    create.add(new NewTopic(t.name(), t.partitions(), replication)
+                            .configs(configs(t, minInsyncReplicas)));
                 }
             }
             if (!create.isEmpty()) {
@@ -66,13 +81,13 @@ public final class TopicProvisioner {
                                 .all().get(30, TimeUnit.SECONDS);
                         report.add("grew " + t.name() + " from " + have + " to " + t.partitions() + " partitions");
                     }
-                    List<AlterConfigOp> ops = t.configs().entrySet().stream()
+                    List<AlterConfigOp> ops = configs(t, minInsyncReplicas).entrySet().stream()
                             .map(e -> new AlterConfigOp(new ConfigEntry(e.getKey(), e.getValue()),
                                     AlterConfigOp.OpType.SET)).toList();
                     admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, t.name()), ops))
                             .all().get(30, TimeUnit.SECONDS);
                     report.add("kept " + t.name() + " (" + Math.max(have, t.partitions()) + " partitions, "
-                            + t.configs() + ")");
+                            + configs(t, minInsyncReplicas) + ")");
                 }
             }
             awaitLeaders(admin, topics.stream().map(Topic::name).toList(), Duration.ofSeconds(60));
@@ -87,6 +102,15 @@ public final class TopicProvisioner {
             throw new PlatformException("interrupted while creating topics", e);
         }
         return report;
+    }
+
+    private static Map<String, String> configs(Topic<?, ?> t, int minInsyncReplicas) {
+        if (minInsyncReplicas == 0) {
+            return t.configs();
+        }
+        Map<String, String> configs = new java.util.LinkedHashMap<>(t.configs());
+        configs.put("min.insync.replicas", Integer.toString(minInsyncReplicas));
+        return configs;
     }
 
     /**

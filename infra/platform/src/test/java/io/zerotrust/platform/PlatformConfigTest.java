@@ -69,4 +69,37 @@ class PlatformConfigTest {
                     .hasMessageContaining("ZT_REGISTRY_PORT");
         }
     }
+
+    @Test
+    void threeBrokersTakeTwoPortsEachAboveTheConfiguredOnes() {
+        PlatformConfig one = PlatformConfig.fromArgs(List.of(), Map.of());
+        assertThat(one.kafkaBrokers()).isEqualTo(1);
+        assertThat(one.kafkaPorts(PlatformConfig.KAFKA_PORT)).containsExactly(9092);
+
+        PlatformConfig three = PlatformConfig.fromArgs(List.of(), Map.of("ZT_KAFKA_BROKERS", "3"));
+        assertThat(three.kafkaPorts(PlatformConfig.KAFKA_PORT)).containsExactly(9092, 9094, 9096);
+        assertThat(three.kafkaPorts(PlatformConfig.KAFKA_CONTROLLER_PORT)).containsExactly(9093, 9095, 9097);
+
+        PlatformConfig any = PlatformConfig.fromArgs(List.of("--kafka.brokers=3", "--kafka.port=0"), Map.of());
+        assertThat(any.kafkaPorts(PlatformConfig.KAFKA_PORT)).containsExactly(0, 0, 0);
+    }
+
+    @Test
+    void aBrokerCountWithoutAQuorumOrReplicasFailsNamingTheKey() {
+        for (String bad : List.of("2", "0", "6", "three")) {
+            assertThatThrownBy(() -> PlatformConfig.fromArgs(List.of("--kafka.brokers=" + bad), Map.of()))
+                    .as(bad).isInstanceOf(PlatformConfig.ConfigException.class)
+                    .hasMessageContaining("kafka.brokers");
+        }
+        assertThatThrownBy(() -> PlatformConfig.fromArgs(List.of("--kafka.brokers=2"), Map.of()))
+                .hasMessageContaining("must be 1").hasMessageContaining("between 3 and 5");
+        assertThatThrownBy(() -> PlatformConfig.fromArgs(List.of("--kafka.brokers=3", "--kafka.bootstrap=k:9092"),
+                Map.of())).hasMessageContaining("kafka.brokers").hasMessageContaining("kafka.bootstrap");
+        // the controllers would be on brokers 2 and 3's ports
+        assertThatThrownBy(() -> PlatformConfig.fromArgs(List.of("--kafka.brokers=3", "--kafka.controller.port=9094"),
+                Map.of())).hasMessageContaining("9094").hasMessageContaining("kafka.port+2 (broker 2)");
+        assertThatThrownBy(() -> PlatformConfig.fromArgs(List.of("--kafka.brokers=3", "--kafka.port=65534",
+                "--kafka.controller.port=100"), Map.of())).hasMessageContaining("kafka.port")
+                .hasMessageContaining("broker 2");
+    }
 }
