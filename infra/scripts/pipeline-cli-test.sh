@@ -27,7 +27,7 @@ ports="$ZT_KAFKA_PORT $ZT_KAFKA_CONTROLLER_PORT $ZT_REGISTRY_PORT $ZT_CLICKHOUSE
 export ZT_FLINK_DIR="$work/flink" ZT_PLATFORM_STATE="$ZT_DATA_DIR/platform.state"
 export ZT_FLINK_REST_PORT=$(free_port) ZT_FLINK_RPC_PORT=$(free_port) ZT_FLINK_ZOOKEEPER_PORT=$(free_port)
 flink_ports="$ZT_FLINK_REST_PORT $ZT_FLINK_RPC_PORT $ZT_FLINK_ZOOKEEPER_PORT"
-trap './pipeline cluster down >/dev/null 2>&1; ./pipeline down >/dev/null 2>&1; rm -rf "$work"' EXIT
+trap './pipeline cluster down >/dev/null 2>&1; ZT_DATA_DIR="$work/three" ./pipeline down >/dev/null 2>&1; ./pipeline down >/dev/null 2>&1; rm -rf "$work"' EXIT
 
 echo "pipeline command-line tests (ports $ports, data $ZT_DATA_DIR)"
 
@@ -61,6 +61,29 @@ else
   fail "a taken registry port: exit $rc after ${took}s: $out"
 fi
 ZT_DATA_DIR="$work/second" ./pipeline down >/dev/null 2>&1
+
+# Three Kafka brokers (only Kafka: the registry and ClickHouse of the first platform are given by address): status
+# names each broker; with the platform's JVM killed, down still stops every broker.
+three=(env ZT_DATA_DIR="$work/three" ZT_KAFKA_PORT=0 ZT_KAFKA_CONTROLLER_PORT=0
+       ZT_REGISTRY_URL="http://127.0.0.1:$ZT_REGISTRY_PORT" ZT_CLICKHOUSE_URL="http://127.0.0.1:$ZT_CLICKHOUSE_HTTP_PORT")
+"${three[@]}" ./pipeline up --brokers=3 >"$work/up3.log" 2>&1
+"${three[@]}" ./pipeline status >"$work/status3.log" 2>&1
+broker_pids=$(sed -n 's/^kafka.pids=//p' "$work/three/platform.state" 2>/dev/null | tr ',' ' ')
+if [ "$(grep -c '^  kafka broker [123]  127.0.0.1:[0-9]*  pid [0-9]*  running$' "$work/status3.log")" = 3 ] \
+   && [ "$(echo $broker_pids | wc -w)" = 3 ]; then
+  pass "up --brokers=3: status names three running brokers (pids $broker_pids)"
+else
+  fail "up --brokers=3: $(tail -n 5 "$work/up3.log") / status: $(cat "$work/status3.log")"
+fi
+kill -KILL "$(cat "$work/three/platform.pid" 2>/dev/null)" 2>/dev/null
+"${three[@]}" ./pipeline down >"$work/down3.log" 2>&1
+left=""
+for pid in $broker_pids; do kill -0 "$pid" 2>/dev/null && left="$left $pid"; done
+if [ -n "$broker_pids" ] && [ -z "$left" ]; then
+  pass "down stops every broker although the platform's JVM was killed"
+else
+  fail "after down, brokers still running:${left:- none} ($(cat "$work/down3.log"))"
+fi
 
 # The Flink session cluster: both jobs deployed run on separate TaskManager processes; an upgrade goes through a
 # savepoint; cluster down leaves no process and no port.
