@@ -250,6 +250,8 @@ public final class DemoMain {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "demo-zeek-sensor");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }

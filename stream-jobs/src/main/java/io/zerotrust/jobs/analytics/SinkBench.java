@@ -63,6 +63,8 @@ public final class SinkBench {
             long start = System.currentTimeMillis();
             Properties p = new Properties();
             p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+            p.put(ProducerConfig.ACKS_CONFIG, "all");
+            p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
             p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
             p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
             p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
