@@ -321,6 +321,9 @@ public final class FlinkCluster implements AutoCloseable {
         line(y, "io.tmp.dirs", dir.resolve("tmp").toString());
         line(y, "web.submit.enable", "true");
         line(y, "web.cancel.enable", "true");
+        // the REST API's metric values are at most 1 s old instead of 10 s: the web UI, the demo's live view and
+        // ./pipeline bench-cluster read them
+        line(y, "metrics.fetcher.update-interval", "1000");
         line(y, "metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
         line(y, "metrics.reporter.prom.port", "9250-9260");
         line(y, "metrics.reporter.prom.host", PlatformConfig.HOST);

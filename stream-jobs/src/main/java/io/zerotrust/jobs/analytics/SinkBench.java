@@ -51,6 +51,29 @@ public final class SinkBench {
                 .setBytesOut(i % 100_000).setAttributes(Map.of()).build();
     }
 
+    /**
+     * Puts events 0 to {@code n - 1} of run {@code start} ({@link #event}) on {@code conn.events}, keyed by user, with
+     * acks=all and idempotence, in batches of up to 256 KiB; returns once every one is acknowledged.
+     */
+    public static void putEvents(String kafka, String registryUrl, long start, long n) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        try (RegistryClient registry = RegistryClient.connect(registryUrl);
+             KafkaProducer<String, ConnectionEvent> producer = new KafkaProducer<>(p,
+                     Topics.CONN_EVENTS.keySerde().serializer(), Topics.CONN_EVENTS.valueSerde(registry).serializer())) {
+            for (long i = 0; i < n; i++) {
+                ConnectionEvent e = event(start, i);
+                producer.send(new ProducerRecord<>(Topics.CONN_EVENTS.name(), "user:" + e.getUser(), e));
+            }
+            producer.flush();
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         long n = args.length > 0 ? Long.parseLong(args[0]) : 1_000_000L;
         String parallelism = args.length > 1 ? args[1] : "1";
@@ -61,22 +84,8 @@ public final class SinkBench {
         try (Client ch = ClickHouseSink.client(clickhouse)) {
             Inserts.count(ch, "DROP DATABASE IF EXISTS " + db);
             long start = System.currentTimeMillis();
-            Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
-            p.put(ProducerConfig.ACKS_CONFIG, "all");
-            p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-            p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-            p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-            p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
             long t0 = System.nanoTime();
-            try (KafkaProducer<String, ConnectionEvent> producer = new KafkaProducer<>(p,
-                    Topics.CONN_EVENTS.keySerde().serializer(),
-                    Topics.CONN_EVENTS.valueSerde(RegistryClient.connect(registry)).serializer())) {
-                for (long i = 0; i < n; i++) {
-                    ConnectionEvent e = event(start, i);
-                    producer.send(new ProducerRecord<>(Topics.CONN_EVENTS.name(), "user:" + e.getUser(), e));
-                }
-            }
+            putEvents(kafka, registry, start, n);
             System.out.printf("put %,d events on conn.events in %.1f s; sink job parallelism %s%n", n,
                     (System.nanoTime() - t0) / 1e9, parallelism);
 
