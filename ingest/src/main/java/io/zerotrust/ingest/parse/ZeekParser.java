@@ -12,7 +12,14 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Zeek logs in JSON, one record per line: {@code conn.log} and {@code kerberos.log} (told apart by their fields).
+ * Zeek logs in JSON, one record per line: {@code conn.log} and {@code kerberos.log}.
+ *
+ * <p>Both JSON dialects are read: Zeek's own field names ({@code id.orig_h}) and those of shippers that set
+ * {@code Log::default_scope_sep} to {@code _} ({@code id_orig_h}: RockNSM, Security Onion, the Kafka plugin), with or
+ * without their metadata ({@code _path}, {@code _write_ts}, {@code @stream}, {@code @system}, {@code @sensor},
+ * {@code @timestamp}), which changes nothing in the events. The log stream is the one named by {@code _path} or
+ * {@code @stream}; a record naming neither is told by its fields. A named stream the ingest does not map is
+ * rejected as {@code unsupported_stream}, naming it.
  *
  * <ul>
  *   <li>A connection that was established ({@code conn_state} S1, SF, S2, S3, RSTO, RSTR) gives an OPEN at
@@ -28,6 +35,8 @@ import java.util.Set;
 public final class ZeekParser implements SourceParser {
 
     private static final Set<String> ESTABLISHED = Set.of("S1", "SF", "S2", "S3", "RSTO", "RSTR");
+    /** The streams mapped, as named by {@code _path}. */
+    static final List<String> STREAMS = List.of("conn", "kerberos");
 
     @Override
     public String source() {
@@ -36,19 +45,40 @@ public final class ZeekParser implements SourceParser {
 
     @Override
     public List<ConnectionEvent> parse(byte[] raw, long receivedMs, Memory memory) throws BadRecord {
-        FlatJson n = FlatJson.parse(raw);
-        String uid = n.required("uid");
-        if (n.has("conn_state") || n.has("proto")) {
-            return conn(n, uid, memory);
+        Rec n = new Rec(FlatJson.parse(raw));
+        String stream = stream(n);
+        if (stream == null) {
+            n.required("uid");
+            throw new BadRecord("unsupported_event", "neither a conn.log record (conn_state, proto) nor a kerberos.log"
+                    + " record (request_type, client), and no _path or @stream naming the log");
         }
-        if (n.has("request_type") || n.has("client")) {
-            return kerberos(n, uid, memory);
-        }
-        throw new BadRecord("unsupported_event", "neither a conn.log record (conn_state, proto) nor a kerberos.log"
-                + " record (request_type, client)");
+        return switch (stream) {
+            case "conn" -> conn(n, n.required("uid"), memory);
+            case "kerberos" -> kerberos(n, n.required("uid"), memory);
+            default -> throw new BadRecord("unsupported_stream", "unsupported_stream: " + stream
+                    + " (the Zeek logs the ingest maps: " + String.join(", ", STREAMS) + ")");
+        };
     }
 
-    private static List<ConnectionEvent> conn(FlatJson n, String uid, Memory memory) throws BadRecord {
+    /** The log stream: {@code _path} (Zeek's JSON metadata) or {@code @stream} (shippers), else told by fields. */
+    private static String stream(Rec n) {
+        String named = n.n.text("_path");
+        if (named == null) {
+            named = n.n.text("@stream");
+        }
+        if (named != null) {
+            return named.toLowerCase(Locale.ROOT);
+        }
+        if (n.has("conn_state") || n.has("proto")) {
+            return "conn";
+        }
+        if (n.has("request_type") || n.has("client")) {
+            return "kerberos";
+        }
+        return null;
+    }
+
+    private static List<ConnectionEvent> conn(Rec n, String uid, Memory memory) throws BadRecord {
         long start = time(n);
         String state = n.required("conn_state");
         String origin = Events.address(n.required("id.orig_h"));
@@ -92,7 +122,7 @@ public final class ZeekParser implements SourceParser {
         return List.of(first, close);
     }
 
-    private static List<ConnectionEvent> kerberos(FlatJson n, String uid, Memory memory) throws BadRecord {
+    private static List<ConnectionEvent> kerberos(Rec n, String uid, Memory memory) throws BadRecord {
         long time = time(n);
         String client = n.text("client");
         String user = client == null ? null : client.replaceFirst("[/@].*$", "");
@@ -119,8 +149,12 @@ public final class ZeekParser implements SourceParser {
                 .build());
     }
 
-    /** {@code ts}: epoch seconds with a fraction (Zeek's default) or an ISO-8601 instant (JSON writer option). */
-    private static long time(FlatJson n) throws BadRecord {
+    /**
+     * {@code ts}: epoch seconds with a fraction (Zeek's default) or an ISO-8601 instant (JSON writer option), in
+     * milliseconds. Both are taken to Zeek's microseconds first and then rounded to the nearest millisecond, so one
+     * record written either way gives the same time (and the same ids, which include it).
+     */
+    private static long time(Rec n) throws BadRecord {
         Object ts = n.raw("ts");
         if (ts == null) {
             throw BadRecord.missing("ts");
@@ -134,8 +168,9 @@ public final class ZeekParser implements SourceParser {
                 seconds = Double.parseDouble(s);
             } catch (NumberFormatException notSeconds) {
                 try {
-                    return Instant.parse(s).toEpochMilli();
-                } catch (DateTimeParseException e) {
+                    Instant t = Instant.parse(s);
+                    return millis(t.getEpochSecond() * 1_000_000 + t.getNano() / 1_000);
+                } catch (DateTimeParseException | ArithmeticException e) {
                     throw BadRecord.badValue("ts", s, "epoch seconds or an ISO-8601 time");
                 }
             }
@@ -143,6 +178,62 @@ public final class ZeekParser implements SourceParser {
         if (!Double.isFinite(seconds) || seconds < 0 || seconds > 32_503_680_000d) {
             throw BadRecord.badValue("ts", ts, "epoch seconds or an ISO-8601 time");
         }
-        return Math.round(seconds * 1000);
+        // a double holds today's epoch seconds to well under a microsecond, so this recovers Zeek's digits
+        return millis(Math.round(seconds * 1_000_000));
+    }
+
+    private static long millis(long micros) {
+        return Math.floorDiv(micros + 500, 1_000);
+    }
+
+    /**
+     * A record's fields in its own scope separator: Zeek's {@code id.orig_h}, or {@code id_orig_h} when the record
+     * uses {@code _}. Names are given the dotted way; errors name the field as the record spells it.
+     */
+    private static final class Rec {
+
+        final FlatJson n;
+        private final boolean underscore;
+
+        Rec(FlatJson n) {
+            this.n = n;
+            this.underscore = !n.has("id.orig_h") && !n.has("id.resp_h") && (n.has("id_orig_h") || n.has("id_resp_h"));
+        }
+
+        private String key(String dotted) {
+            return underscore ? dotted.replace('.', '_') : dotted;
+        }
+
+        boolean has(String field) {
+            return n.has(key(field));
+        }
+
+        Object raw(String field) {
+            return n.raw(key(field));
+        }
+
+        String text(String field) {
+            return n.text(key(field));
+        }
+
+        String required(String field) throws BadRecord {
+            return n.required(key(field));
+        }
+
+        long number(String field, long absent) throws BadRecord {
+            return n.number(key(field), absent);
+        }
+
+        double decimal(String field) throws BadRecord {
+            return n.decimal(key(field));
+        }
+
+        int port(String field) throws BadRecord {
+            return n.port(key(field));
+        }
+
+        boolean bool(String field, boolean absent) {
+            return n.bool(key(field), absent);
+        }
     }
 }
