@@ -1,5 +1,6 @@
 package io.zerotrust.ingest;
 
+import io.zerotrust.ingest.parse.ZeekTsv;
 import io.zerotrust.schemas.topics.Topics;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -25,6 +26,11 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * File replay: pushes telemetry files into {@code telemetry.raw.<source>}, one record per non-empty line, exactly
  * as written, with progress every two seconds. Files may be plain, gzip ({@code .gz}) or zip ({@code .zip}: every
  * entry). This is how datasets, tests and users feed history in.
+ *
+ * <p>Zeek's default TSV logs are the exception: a row means nothing without its file's header, so for
+ * {@code --source zeek} a file (or zip entry) whose lines start with a {@code #separator} header is converted here,
+ * each data row sent as the equivalent Zeek JSON object ({@link ZeekTsv}); headers and footers are not sent. A row
+ * that does not fit its header is sent as written, and the ingest dead-letters it.
  *
  * <pre>./pipeline replay --source windows [--bootstrap 127.0.0.1:9092] FILE...</pre>
  */
@@ -73,7 +79,8 @@ public final class Replay {
 
     private static void usage() {
         System.err.println("usage: ./pipeline replay --source <" + String.join("|", Topics.RAW_SOURCES)
-                + "> [--bootstrap HOST:PORT] FILE...   (plain, .gz or .zip; one record per line)");
+                + "> [--bootstrap HOST:PORT] FILE...   (plain, .gz or .zip; one record per line; Zeek TSV logs"
+                + " are sent as Zeek JSON)");
     }
 
     /** Sends every line of {@code files}; returns how many records Kafka acknowledged. Fails on the first error. */
@@ -96,6 +103,7 @@ public final class Replay {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
                 new ByteArraySerializer())) {
             for (Path f : files) {
+                ZeekTsv tsv = source.equals("zeek") ? new ZeekTsv() : null;
                 try (InputStream in = open(f); BufferedReader r = new BufferedReader(new InputStreamReader(in,
                         StandardCharsets.UTF_8), 1 << 16)) {
                     for (String line; (line = r.readLine()) != null; ) {
@@ -105,7 +113,11 @@ public final class Replay {
                         if (failure.get() != null) {
                             throw failure.get();
                         }
-                        byte[] value = line.getBytes(StandardCharsets.UTF_8);
+                        String record = tsv == null ? line : zeekRecord(tsv, line);
+                        if (record == null) {
+                            continue;
+                        }
+                        byte[] value = record.getBytes(StandardCharsets.UTF_8);
                         producer.send(new ProducerRecord<>(topic, null, value), (md, e) -> {
                             if (e != null) {
                                 failure.compareAndSet(null, e);
@@ -133,6 +145,21 @@ public final class Replay {
         progress.printf("replay: %,d records (%.1f MB) in %.1f s%n", lines, bytes / 1e6,
                 (System.nanoTime() - start) / 1e9);
         return acked.get();
+    }
+
+    /**
+     * What to send for a line of a Zeek file: a JSON line as it is; for a TSV log (once its header is seen) a row as
+     * Zeek JSON, or null for a header or footer line. A row that does not fit its header is sent as it is.
+     */
+    static String zeekRecord(ZeekTsv tsv, String line) {
+        if (!tsv.active() && !line.startsWith("#")) {
+            return line;
+        }
+        try {
+            return tsv.toJson(line);
+        } catch (IllegalArgumentException notARow) {
+            return line;
+        }
     }
 
     /** The file's lines: plain, gzip, or every entry of a zip one after the other. */
