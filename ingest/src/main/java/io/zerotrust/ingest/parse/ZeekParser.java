@@ -4,15 +4,21 @@ import io.zerotrust.avro.AuthMethod;
 import io.zerotrust.avro.AuthResult;
 import io.zerotrust.avro.ConnectionEvent;
 import io.zerotrust.avro.ConnectionPhase;
+import io.zerotrust.avro.HttpInfo;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Zeek logs in JSON, one record per line: {@code conn.log} and {@code kerberos.log}.
+ * Zeek logs in JSON, one record per line: {@code conn.log} and {@code kerberos.log}, and the application logs that
+ * say who connected where and how: {@code ssh.log}, {@code http.log}, {@code dns.log}, {@code smb_mapping.log},
+ * {@code dce_rpc.log}, {@code notice.log} (one OPEN each on the flow's {@code uid}; a failed SSH authentication and
+ * an HTTP 401 or 403 are REJECTs).
  *
  * <p>Both JSON dialects are read: Zeek's own field names ({@code id.orig_h}) and those of shippers that set
  * {@code Log::default_scope_sep} to {@code _} ({@code id_orig_h}: RockNSM, Security Onion, the Kafka plugin), with or
@@ -36,7 +42,8 @@ public final class ZeekParser implements SourceParser {
 
     private static final Set<String> ESTABLISHED = Set.of("S1", "SF", "S2", "S3", "RSTO", "RSTR");
     /** The streams mapped, as named by {@code _path}. */
-    static final List<String> STREAMS = List.of("conn", "kerberos");
+    static final List<String> STREAMS = List.of("conn", "kerberos", "ssh", "http", "dns", "smb_mapping", "dce_rpc",
+            "notice");
 
     @Override
     public String source() {
@@ -49,18 +56,27 @@ public final class ZeekParser implements SourceParser {
         String stream = stream(n);
         if (stream == null) {
             n.required("uid");
-            throw new BadRecord("unsupported_event", "neither a conn.log record (conn_state, proto) nor a kerberos.log"
-                    + " record (request_type, client), and no _path or @stream naming the log");
+            throw new BadRecord("unsupported_event", "not a record of a Zeek log the ingest maps (" + String.join(", ",
+                    STREAMS) + ") by its fields, and no _path or @stream naming its log");
         }
         return switch (stream) {
             case "conn" -> conn(n, n.required("uid"), memory);
             case "kerberos" -> kerberos(n, n.required("uid"), memory);
+            case "ssh" -> List.of(ssh(n, n.required("uid")));
+            case "http" -> List.of(http(n, n.required("uid")));
+            case "dns" -> List.of(dns(n, n.required("uid")));
+            case "smb_mapping" -> List.of(smbMapping(n, n.required("uid")));
+            case "dce_rpc" -> List.of(dceRpc(n, n.required("uid")));
+            case "notice" -> List.of(notice(n));
             default -> throw new BadRecord("unsupported_stream", "unsupported_stream: " + stream
                     + " (the Zeek logs the ingest maps: " + String.join(", ", STREAMS) + ")");
         };
     }
 
-    /** The log stream: {@code _path} (Zeek's JSON metadata) or {@code @stream} (shippers), else told by fields. */
+    /**
+     * The log stream: {@code _path} (Zeek's JSON metadata) or {@code @stream} (shippers), else told by fields, as in a
+     * file written by Zeek's JSON writer, which names its stream only in the file's name.
+     */
     private static String stream(Rec n) {
         String named = n.n.text("_path");
         if (named == null) {
@@ -69,10 +85,35 @@ public final class ZeekParser implements SourceParser {
         if (named != null) {
             return named.toLowerCase(Locale.ROOT);
         }
-        if (n.has("conn_state") || n.has("proto")) {
+        // most specific first: dns.log and notice.log have a proto too, ssh.log a client
+        if (n.has("conn_state")) {
             return "conn";
         }
-        if (n.has("request_type") || n.has("client")) {
+        if (n.has("request_type")) {
+            return "kerberos";
+        }
+        if (n.has("auth_success") || n.has("auth_attempts")) {
+            return "ssh";
+        }
+        if (n.has("note")) {
+            return "notice";
+        }
+        if (n.has("endpoint") && n.has("operation")) {
+            return "dce_rpc";
+        }
+        if (n.has("share_type") || n.has("native_file_system")) {
+            return "smb_mapping";
+        }
+        if (n.has("query") || n.has("qtype_name") || n.has("rcode_name")) {
+            return "dns";
+        }
+        if (n.has("method") || n.has("status_code")) {
+            return "http";
+        }
+        if (n.has("proto")) {
+            return "conn";
+        }
+        if (n.has("client")) {
             return "kerberos";
         }
         return null;
@@ -147,6 +188,135 @@ public final class ZeekParser implements SourceParser {
                 .setRejectReason("auth_failed")
                 .setAttributes(Map.of("zeek_uid", uid, "request_type", String.valueOf(n.text("request_type"))))
                 .build());
+    }
+
+    /** An OPEN of an application-level exchange on flow {@code uid}, from its {@code id.*} endpoints. */
+    private static ConnectionEvent.Builder exchange(Rec n, String uid, String stream, String idSuffix, long time)
+            throws BadRecord {
+        return Events.event("zeek", "zeek-" + uid + "-" + stream + "-" + idSuffix, time, ConnectionPhase.OPEN, uid,
+                        null)
+                .setSrc(Events.src(Events.address(n.required("id.orig_h")), n.port("id.orig_p")))
+                .setDst(Events.dst(null, null, Events.address(n.required("id.resp_h")), n.port("id.resp_p")));
+    }
+
+    /** Attributes without the fields the record leaves unset. */
+    private static Map<String, String> attributes(String... namesAndValues) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            if (namesAndValues[i + 1] != null) {
+                m.put(namesAndValues[i], namesAndValues[i + 1]);
+            }
+        }
+        return m;
+    }
+
+    /** ssh.log: the outcome of the authentication Zeek inferred; one event per connection. */
+    private static ConnectionEvent ssh(Rec n, String uid) throws BadRecord {
+        long time = time(n);
+        ConnectionEvent.Builder e = exchange(n, uid, "ssh", "" + time, time).setProtocol("ssh");
+        e.setDst(Events.dst("ssh", null, e.getDst().getIp(), e.getDst().getPort()))
+                .setAttributes(attributes("zeek_uid", uid, "ssh_client", n.text("client"), "ssh_server",
+                        n.text("server"), "auth_attempts", n.text("auth_attempts"), "ssh_direction",
+                        n.text("direction")));
+        if (n.raw("auth_success") == null) {
+            return e.build(); // Zeek could not tell (an aborted handshake, an unusual client)
+        }
+        if (n.bool("auth_success", false)) {
+            return e.setAuth(Events.auth(AuthMethod.OTHER, AuthResult.SUCCESS, null)).build();
+        }
+        return e.setEventId("zeek-" + uid + "-ssh-" + time + "-reject").setPhase(ConnectionPhase.REJECT)
+                .setAuth(Events.auth(AuthMethod.OTHER, AuthResult.FAILURE, "auth_failed"))
+                .setRejectReason("auth_failed").build();
+    }
+
+    /** http.log: one request; 401 and 403 are refusals, as in Envoy's access log. */
+    private static ConnectionEvent http(Rec n, String uid) throws BadRecord {
+        long time = time(n);
+        long depth = n.number("trans_depth", 1);
+        long code = n.number("status_code", 0);
+        String uri = n.text("uri");
+        int q = uri == null ? -1 : uri.indexOf('?');
+        ConnectionEvent.Builder e = exchange(n, uid, "http", depth + "-" + time, time)
+                .setProtocol("http")
+                .setUser(n.text("username"))
+                .setHttp(new HttpInfo(n.text("method"), q >= 0 ? uri.substring(0, q) : uri,
+                        code <= 0 || code > 999 ? null : (int) code, n.text("user_agent")))
+                .setRequestCount(1)
+                .setAttributes(attributes("zeek_uid", uid, "trans_depth", String.valueOf(depth)));
+        e.setDst(Events.dst(null, n.text("host"), e.getDst().getIp(), e.getDst().getPort()));
+        if (code == 401 || code == 403) {
+            e.setEventId("zeek-" + uid + "-http-" + depth + "-" + time + "-reject").setPhase(ConnectionPhase.REJECT)
+                    .setRejectReason(code == 401 ? "unauthorized" : "forbidden");
+            if (code == 401) {
+                e.setAuth(Events.auth(AuthMethod.OTHER, AuthResult.FAILURE, "unauthorized"));
+            }
+        }
+        return e.build();
+    }
+
+    /** dns.log: a query, the name asked for as the destination host. */
+    private static ConnectionEvent dns(Rec n, String uid) throws BadRecord {
+        long time = time(n);
+        ConnectionEvent.Builder e = exchange(n, uid, "dns", n.number("trans_id", 0) + "-" + time, time)
+                .setProtocol("dns")
+                .setAttributes(attributes("zeek_uid", uid, "dns_qtype", n.text("qtype_name"), "dns_rcode",
+                        n.text("rcode_name")));
+        return e.setDst(Events.dst("dns", n.text("query"), e.getDst().getIp(), e.getDst().getPort())).build();
+    }
+
+    /** smb_mapping.log: a tree connect to a share, named as Windows' 5140 names it ({@code share:\\*\NAME}). */
+    private static ConnectionEvent smbMapping(Rec n, String uid) throws BadRecord {
+        long time = time(n);
+        String path = n.required("path");
+        String[] parts = path.replaceFirst("^\\\\\\\\", "").split("\\\\", 2);
+        String share = parts.length > 1 ? parts[1] : parts[0];
+        ConnectionEvent.Builder e = exchange(n, uid, "smb", "" + time, time)
+                .setProtocol("smb")
+                .setAttributes(attributes("zeek_uid", uid, "smb_path", path, "smb_share_type", n.text("share_type"),
+                        "smb_service", n.text("service")));
+        return e.setDst(Events.dst("share:\\\\*\\" + share, parts.length > 1 ? parts[0] : null,
+                e.getDst().getIp(), e.getDst().getPort())).build();
+    }
+
+    /** dce_rpc.log: one RPC call, its interface as the service. */
+    private static ConnectionEvent dceRpc(Rec n, String uid) throws BadRecord {
+        long time = time(n);
+        String endpoint = n.required("endpoint");
+        String operation = n.text("operation");
+        ConnectionEvent.Builder e = exchange(n, uid, "dce_rpc", time + "-" + operation, time)
+                .setProtocol("dce_rpc")
+                .setAttributes(attributes("zeek_uid", uid, "dce_rpc_endpoint", endpoint, "dce_rpc_operation",
+                        operation, "dce_rpc_named_pipe", n.text("named_pipe")));
+        return e.setDst(Events.dst("dce_rpc:" + endpoint, null, e.getDst().getIp(), e.getDst().getPort())).build();
+    }
+
+    /**
+     * notice.log: what a Zeek script concluded about a connection or a host: an OPEN of that connection carrying
+     * the note and its message as evidence. A notice about a host alone names it in {@code src}.
+     */
+    private static ConnectionEvent notice(Rec n) throws BadRecord {
+        long time = time(n);
+        String note = n.required("note");
+        String uid = n.text("uid");
+        String origin = Events.address(n.text("id.orig_h"));
+        if (origin == null) {
+            origin = Events.address(n.text("src"));
+        }
+        String resp = Events.address(n.text("id.resp_h"));
+        if (resp == null) {
+            resp = Events.address(n.text("dst"));
+        }
+        int respPort = n.has("id.resp_p") ? n.port("id.resp_p") : n.port("p");
+        String key = uid != null ? uid : Events.hash((note + "|" + origin + "|" + resp + "|" + time)
+                .getBytes(StandardCharsets.UTF_8));
+        return Events.event("zeek", "zeek-" + key + "-notice-" + note + "-" + time, time, ConnectionPhase.OPEN,
+                        key, null)
+                .setSrc(Events.src(origin, n.port("id.orig_p")))
+                .setDst(Events.dst(null, null, resp, respPort))
+                .setProtocol(n.text("proto") == null ? "unknown" : n.text("proto"))
+                .setAttributes(attributes("zeek_uid", uid, "zeek_note", note, "zeek_msg", n.text("msg"), "zeek_sub",
+                        n.text("sub")))
+                .build();
     }
 
     /**
