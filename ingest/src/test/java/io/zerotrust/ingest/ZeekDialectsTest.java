@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Zeek's JSON dialects (scope separator {@code .} or {@code _}, shipper metadata or none, {@code ts} in epoch seconds
- * or ISO-8601) give the same connection events; samples under resources/samples/zeek hold the same records in each.
+ * or ISO-8601, wrapped in the stream's name or not) give the same connection events; samples under
+ * resources/samples/zeek hold the same records in each.
  */
 class ZeekDialectsTest {
 
@@ -101,7 +102,8 @@ class ZeekDialectsTest {
     void everyCombinationOfDialectGivesIdenticalEvents() throws Exception {
         List<List<String>> sets = List.of(lines(DIR + "dot-epoch.jsonl"), lines("/samples/zeek.jsonl"));
         List<UnaryOperator<String>> rewrites = List.of(
-                ZeekDialectsTest::underscore, ZeekDialectsTest::withMetadata, ZeekDialectsTest::isoTime);
+                ZeekDialectsTest::underscore, ZeekDialectsTest::withMetadata, ZeekDialectsTest::isoTime,
+                ZeekDialectsTest::tagged);
         for (List<String> records : sets) {
             List<Object> expected = parseAll(new ZeekParser(), records);
             assertThat(expected).noneMatch(o -> o instanceof String);
@@ -129,6 +131,10 @@ class ZeekDialectsTest {
                 .extracting(e -> ((BadRecord) e).errorType()).isEqualTo("unsupported_stream");
         assertThatThrownBy(() -> zeek.parse("{\"@stream\":\"x509\",\"ts\":1772366400.5,\"id\":\"F1\"}".getBytes(),
                 RECEIVED, Memory.NONE)).hasMessageStartingWith("unsupported_stream: x509 (");
+        // wrapped by the Kafka plugin's Kafka::tag_json
+        assertThatThrownBy(() -> zeek.parse(("{\"weird\":{\"ts\":1772366400.5,\"uid\":\"C1\","
+                + "\"name\":\"dns_unmatched_reply\"}}").getBytes(), RECEIVED, Memory.NONE))
+                .hasMessageStartingWith("unsupported_stream: weird (");
         // the stream's name wins over fields that look like another log's
         assertThatThrownBy(() -> zeek.parse("{\"_path\":\"weird\",\"uid\":\"C1\",\"proto\":\"tcp\"}".getBytes(),
                 RECEIVED, Memory.NONE)).hasMessageStartingWith("unsupported_stream: weird (");
@@ -161,6 +167,11 @@ class ZeekDialectsTest {
         return "{\"_path\":\"" + stream + "\",\"_write_ts\":\"2026-12-07T09:00:00.000001Z\",\"@stream\":\"" + stream
                 + "\",\"@system\":\"so-sensor-01\",\"@sensor\":\"so-sensor-01-bond0\","
                 + "\"@timestamp\":\"2026-12-07T09:00:01.000Z\"," + record.substring(1);
+    }
+
+    /** Wrapped in its stream's name, as the Kafka plugin writes with {@code Kafka::tag_json}. */
+    static String tagged(String record) {
+        return "{\"" + (record.contains("\"conn_state\"") ? "conn" : "kerberos") + "\":" + record + "}";
     }
 
     private static final Pattern EPOCH_TS = Pattern.compile("\"ts\":([0-9.]+)");

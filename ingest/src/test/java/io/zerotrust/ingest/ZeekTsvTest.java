@@ -30,7 +30,8 @@ class ZeekTsvTest {
             #unset_field\t-
             #path\tconn
             #open\t2026-03-01-09-00-00
-            #fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\tlocal_orig\ttunnel_parents
+            #fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\tlocal_orig\
+            \ttunnel_parents
             #types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tbool\tset[string]
             """;
 
@@ -57,7 +58,8 @@ class ZeekTsvTest {
                 + "1772366400.120500\tCvX2pD3oQw7Ek5kBa1\t10.30.4.21\t49822\t10.30.0.10\t88\ttcp\tkrb_tcp\t0.003894\tT"
                 + "\tCk9Uxd1zVhDGAtTkp3,Cq4Kfe2v0T2LZbnS7\n#close\t2026-03-01-10-00-00\n"))
                 .containsExactly("{\"_path\":\"conn\",\"ts\":1772366400.120500,\"uid\":\"CvX2pD3oQw7Ek5kBa1\","
-                        + "\"id.orig_h\":\"10.30.4.21\",\"id.orig_p\":49822,\"id.resp_h\":\"10.30.0.10\",\"id.resp_p\":88,"
+                        + "\"id.orig_h\":\"10.30.4.21\",\"id.orig_p\":49822,\"id.resp_h\":\"10.30.0.10\","
+                        + "\"id.resp_p\":88,"
                         + "\"proto\":\"tcp\",\"service\":\"krb_tcp\",\"duration\":0.003894,\"local_orig\":true,"
                         + "\"tunnel_parents\":[\"Ck9Uxd1zVhDGAtTkp3\",\"Cq4Kfe2v0T2LZbnS7\"]}");
     }
@@ -65,7 +67,8 @@ class ZeekTsvTest {
     @Test
     void unsetFieldsAreLeftOutAndEmptyOnesAreEmpty() {
         assertThat(convert(HEADER
-                + "1772366410.999999\tCK2bn81tIuE0M1cRxb\t198.51.100.77\t61001\t10.30.8.15\t3389\ttcp\t-\t-\tF\t(empty)\n"
+                + "1772366410.999999\tCK2bn81tIuE0M1cRxb\t198.51.100.77\t61001\t10.30.8.15\t3389\ttcp\t-\t-\tF"
+                + "\t(empty)\n"
                 + "1772366411\tCK2bn81tIuE0M1cRxc\t198.51.100.77\t61002\t10.30.8.15\t3389\ttcp\t(empty)\t-\t-\t-\n"))
                 .containsExactly("{\"_path\":\"conn\",\"ts\":1772366410.999999,\"uid\":\"CK2bn81tIuE0M1cRxb\","
                                 + "\"id.orig_h\":\"198.51.100.77\",\"id.orig_p\":61001,\"id.resp_h\":\"10.30.8.15\","

@@ -1,10 +1,14 @@
 package io.zerotrust.ingest.parse;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.zerotrust.avro.AuthMethod;
 import io.zerotrust.avro.AuthResult;
 import io.zerotrust.avro.ConnectionEvent;
 import io.zerotrust.avro.ConnectionPhase;
 import io.zerotrust.avro.HttpInfo;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -23,8 +27,9 @@ import java.util.Set;
  * <p>Both JSON dialects are read: Zeek's own field names ({@code id.orig_h}) and those of shippers that set
  * {@code Log::default_scope_sep} to {@code _} ({@code id_orig_h}: RockNSM, Security Onion, the Kafka plugin), with or
  * without their metadata ({@code _path}, {@code _write_ts}, {@code @stream}, {@code @system}, {@code @sensor},
- * {@code @timestamp}), which changes nothing in the events. The log stream is the one named by {@code _path} or
- * {@code @stream}; a record naming neither is told by its fields. A named stream the ingest does not map is
+ * {@code @timestamp}), which changes nothing in the events, and wrapped in its stream's name by the Kafka plugin's
+ * {@code Kafka::tag_json} ({@code {"conn": {...}}}). The log stream is the one named by the wrapper, {@code _path} or
+ * {@code @stream}; a record naming none is told by its fields. A named stream the ingest does not map is
  * rejected as {@code unsupported_stream}, naming it.
  *
  * <ul>
@@ -40,6 +45,7 @@ import java.util.Set;
  */
 public final class ZeekParser implements SourceParser {
 
+    private static final JsonFactory JSON = new JsonFactory();
     private static final Set<String> ESTABLISHED = Set.of("S1", "SF", "S2", "S3", "RSTO", "RSTR");
     /** The streams mapped, as named by {@code _path}. */
     static final List<String> STREAMS = List.of("conn", "kerberos", "ssh", "http", "dns", "smb_mapping", "dce_rpc",
@@ -55,6 +61,10 @@ public final class ZeekParser implements SourceParser {
         Rec n = new Rec(FlatJson.parse(raw));
         String stream = stream(n);
         if (stream == null) {
+            String tag = tag(raw);
+            if (tag != null) {
+                throw unsupported(tag);
+            }
             n.required("uid");
             throw new BadRecord("unsupported_event", "not a record of a Zeek log the ingest maps (" + String.join(", ",
                     STREAMS) + ") by its fields, and no _path or @stream naming its log");
@@ -68,9 +78,33 @@ public final class ZeekParser implements SourceParser {
             case "smb_mapping" -> List.of(smbMapping(n, n.required("uid")));
             case "dce_rpc" -> List.of(dceRpc(n, n.required("uid")));
             case "notice" -> List.of(notice(n));
-            default -> throw new BadRecord("unsupported_stream", "unsupported_stream: " + stream
-                    + " (the Zeek logs the ingest maps: " + String.join(", ", STREAMS) + ")");
+            default -> throw unsupported(stream);
         };
+    }
+
+    private static BadRecord unsupported(String stream) {
+        return new BadRecord("unsupported_stream", "unsupported_stream: " + stream
+                + " (the Zeek logs the ingest maps: " + String.join(", ", STREAMS) + ")");
+    }
+
+    /**
+     * The stream of a record the Kafka plugin wrapped ({@code Kafka::tag_json}: {@code {"weird": {...}}}) in a log
+     * the ingest does not map; null for any other record. Read again only for records that are dead-lettered.
+     */
+    private static String tag(byte[] raw) {
+        try (JsonParser p = JSON.createParser(raw)) {
+            if (p.nextToken() != JsonToken.START_OBJECT || p.nextToken() != JsonToken.FIELD_NAME) {
+                return null;
+            }
+            String name = p.currentName();
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            p.skipChildren();
+            return p.nextToken() == JsonToken.END_OBJECT ? name : null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /**
@@ -78,6 +112,9 @@ public final class ZeekParser implements SourceParser {
      * file written by Zeek's JSON writer, which names its stream only in the file's name.
      */
     private static String stream(Rec n) {
+        if (n.tag != null) {
+            return n.tag;
+        }
         String named = n.n.text("_path");
         if (named == null) {
             named = n.n.text("@stream");
@@ -363,15 +400,28 @@ public final class ZeekParser implements SourceParser {
     private static final class Rec {
 
         final FlatJson n;
+        /** The stream that wraps the record ({@code Kafka::tag_json}), else null. */
+        final String tag;
+        private final String prefix;
         private final boolean underscore;
 
         Rec(FlatJson n) {
             this.n = n;
-            this.underscore = !n.has("id.orig_h") && !n.has("id.resp_h") && (n.has("id_orig_h") || n.has("id_resp_h"));
+            String wrapper = null;
+            for (String s : STREAMS) {
+                if (n.isObject(s) && !n.has("ts")) {
+                    wrapper = s;
+                    break;
+                }
+            }
+            this.tag = wrapper;
+            this.prefix = wrapper == null ? "" : wrapper + ".";
+            this.underscore = !n.has(prefix + "id.orig_h") && !n.has(prefix + "id.resp_h")
+                    && (n.has(prefix + "id_orig_h") || n.has(prefix + "id_resp_h"));
         }
 
         private String key(String dotted) {
-            return underscore ? dotted.replace('.', '_') : dotted;
+            return prefix + (underscore ? dotted.replace('.', '_') : dotted);
         }
 
         boolean has(String field) {
