@@ -1,0 +1,106 @@
+package io.zerotrust.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.zerotrust.avro.ConnectionEvent;
+import io.zerotrust.avro.DeadLetter;
+import io.zerotrust.ingest.IngestTopologyITCase.Driver;
+import io.zerotrust.ingest.parse.ZeekTsv;
+import io.zerotrust.testkit.PlatformExtension;
+import io.zerotrust.testkit.TestPlatform;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Consumer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Zeek's dialects through the production topology with the real schema registry: every dialect of a record gives the
+ * same event ids (so a record shipped once per dialect is a duplicate, not a second event), a TSV log converted as
+ * replay converts it gives the JSON log's events, and an unmapped stream is a counted dead letter naming it.
+ */
+@ExtendWith(PlatformExtension.class)
+class ZeekIngestITCase {
+
+    @TempDir
+    Path state;
+
+    private void withDriver(TestPlatform platform, Consumer<Driver> test) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "ingest-zeek-test");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+        p.put(IngestSettings.REGISTRY_URL, platform.registryUrl());
+        try (TopologyTestDriver d = new TopologyTestDriver(IngestTopology.buildTopology(p),
+                IngestMain.streamsOnly(p))) {
+            test.accept(new Driver(d, platform));
+        }
+    }
+
+    static List<String> ids(Driver d) {
+        return d.events.readValuesToList().stream().map(ConnectionEvent::getEventId).toList();
+    }
+
+    static List<String> referenceIds() throws Exception {
+        return ZeekDialectsTest.reference().stream().map(e -> ((ConnectionEvent) e).getEventId()).toList();
+    }
+
+    @Test
+    void everyDialectOfARecordIsTheSameRecord(TestPlatform platform) {
+        withDriver(platform, d -> {
+            try {
+                ParsersTest.lines(ZeekDialectsTest.DIR + "dot-epoch.jsonl").forEach(l -> d.send("zeek", l));
+                assertThat(ids(d)).isEqualTo(referenceIds());
+                for (String sample : ZeekDialectsTest.JSON_SAMPLES) {
+                    ParsersTest.lines(ZeekDialectsTest.DIR + sample).forEach(l -> d.send("zeek", l));
+                    assertThat(ids(d)).as(sample + ": duplicates of the records already seen").isEmpty();
+                }
+                assertThat(d.dlq.readValuesToList()).isEmpty();
+                assertThat(d.counter("duplicates-total", Map.of("source", "zeek"))).isPositive();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
+    @Test
+    void aTsvLogAsReplaySendsItGivesTheEventsOfTheJsonLog(TestPlatform platform) {
+        withDriver(platform, d -> {
+            try {
+                ZeekTsv tsv = new ZeekTsv();
+                for (String line : ParsersTest.lines(ZeekDialectsTest.DIR + "kerberos-then-conn.log")) {
+                    String record = Replay.zeekRecord(tsv, line);
+                    if (record != null) {
+                        d.send("zeek", record);
+                    }
+                }
+                assertThat(ids(d)).containsExactlyInAnyOrderElementsOf(referenceIds());
+                assertThat(d.dlq.readValuesToList()).isEmpty();
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
+    @Test
+    void anUnmappedStreamIsACountedDeadLetterNamingIt(TestPlatform platform) {
+        withDriver(platform, d -> {
+            d.send("zeek", "{\"_path\":\"weird\",\"ts\":1772366400.5,\"uid\":\"C1\",\"name\":\"bad_TCP_checksum\"}");
+            d.send("zeek", "{\"x509\":{\"ts\":1772366400.5,\"id\":\"FkX3Lw2m9qE1YtB7Ha\"}}");
+            List<DeadLetter> dead = d.dlq.readValuesToList();
+            assertThat(dead).extracting(DeadLetter::getErrorType).containsExactly("unsupported_stream",
+                    "unsupported_stream");
+            assertThat(dead.get(0).getReason()).startsWith("unsupported_stream: weird (");
+            assertThat(dead.get(1).getReason()).startsWith("unsupported_stream: x509 (");
+            assertThat(d.counter("dead-lettered-total", Map.of("source", "zeek", "reason", "unsupported_stream")))
+                    .isEqualTo(2);
+            assertThat(d.events.readValuesToList()).isEmpty();
+        });
+    }
+}
