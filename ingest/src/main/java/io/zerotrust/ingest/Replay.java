@@ -44,10 +44,23 @@ public final class Replay {
         String source = null;
         String bootstrap = System.getenv().getOrDefault("ZT_KAFKA_BOOTSTRAP", "127.0.0.1:9092");
         List<Path> files = new ArrayList<>();
+        boolean dryRun = false;
+        double maxShare = 0.05;
         for (int i = 0; i < args.length; i++) {
+            if (args[i].startsWith("--max-dead-letter-share=")) {
+                try {
+                    maxShare = share(args[i].substring(args[i].indexOf('=') + 1));
+                } catch (IllegalArgumentException e) {
+                    System.err.println("replay: " + e.getMessage());
+                    System.exit(2);
+                    return;
+                }
+                continue;
+            }
             switch (args[i]) {
                 case "--source" -> source = i + 1 < args.length ? args[++i] : null;
                 case "--bootstrap" -> bootstrap = i + 1 < args.length ? args[++i] : null;
+                case "--dry-run" -> dryRun = true;
                 case "-h", "--help" -> {
                     usage();
                     return;
@@ -60,6 +73,7 @@ public final class Replay {
             System.exit(2);
             return;
         }
+        String sourceName = source;
         if (!Topics.RAW_SOURCES.contains(source)) {
             System.err.println("replay: unknown source '" + source + "'; known sources: " + Topics.RAW_SOURCES);
             System.exit(2);
@@ -72,15 +86,55 @@ public final class Replay {
                 return;
             }
         }
+        if (dryRun) {
+            List<DryRun.Tally> tallies = DryRun.run(IngestTopology.parsers(IngestSettings.from(new Properties()))
+                    .stream().filter(p -> p.source().equals(sourceName)).findFirst().orElseThrow(), files,
+                    System.currentTimeMillis());
+            System.out.print(DryRun.report(tallies));
+            System.exit(verdict(tallies.get(tallies.size() - 1), maxShare, System.out));
+            return;
+        }
         long sent = replay(source, bootstrap, files, System.err);
         System.out.println("replay: " + sent + " records from " + files.size() + " file(s) into "
                 + Topics.telemetryRaw(source).name());
     }
 
+    /** A share from {@code 0.05} or {@code 5%}. */
+    static double share(String v) {
+        try {
+            double d = v.endsWith("%") ? Double.parseDouble(v.substring(0, v.length() - 1)) / 100
+                    : Double.parseDouble(v);
+            if (d < 0 || d > 1) {
+                throw new NumberFormatException();
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--max-dead-letter-share must be a share from 0 to 1 or a percentage, "
+                    + "e.g. 0.05 or 5%; got '" + v + "'");
+        }
+    }
+
+    /**
+     * The exit status of a dry run: 0 when at most {@code maxShare} of the records are dead letters, else 1 with a line
+     * that says so.
+     */
+    static int verdict(DryRun.Tally total, double maxShare, java.io.PrintStream out) {
+        if (total.deadLetterShare() <= maxShare) {
+            return 0;
+        }
+        out.printf(java.util.Locale.ROOT, "replay: %.1f %% of the records would be dead letters, more than the %.1f %%"
+                + " allowed (--max-dead-letter-share): the ingest does not understand this format as written; the"
+                + " examples above say why%n", 100 * total.deadLetterShare(), 100 * maxShare);
+        return 1;
+    }
+
     private static void usage() {
         System.err.println("usage: ./pipeline replay --source <" + String.join("|", Topics.RAW_SOURCES)
-                + "> [--bootstrap HOST:PORT] FILE...   (plain, .gz or .zip; one record per line; Zeek TSV logs"
-                + " are sent as Zeek JSON)");
+                + "> [--bootstrap HOST:PORT] [--dry-run [--max-dead-letter-share=0.05]] FILE...\n"
+                + "  (plain, .gz or .zip; one record per line; Zeek TSV logs are sent as Zeek JSON)\n"
+                + "  --dry-run: parse the files here, send nothing, and print per file and in total the records, events,"
+                + " duplicates,\n  dead letters by reason with an example each and the time range; exit status 1 when"
+                + " more than the share\n  (default 5 %) would be dead letters");
     }
 
     /** Sends every line of {@code files}; returns how many records Kafka acknowledged. Fails on the first error. */
@@ -96,55 +150,70 @@ public final class Replay {
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         AtomicLong acked = new AtomicLong();
         AtomicReference<Exception> failure = new AtomicReference<>();
-        long lines = 0;
-        long bytes = 0;
+        AtomicLong lines = new AtomicLong();
+        AtomicLong bytes = new AtomicLong();
         long start = System.nanoTime();
-        long lastReport = start;
+        AtomicLong lastReport = new AtomicLong(start);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
                 new ByteArraySerializer())) {
             for (Path f : files) {
-                ZeekTsv tsv = source.equals("zeek") ? new ZeekTsv() : null;
-                try (InputStream in = open(f); BufferedReader r = new BufferedReader(new InputStreamReader(in,
-                        StandardCharsets.UTF_8), 1 << 16)) {
-                    for (String line; (line = r.readLine()) != null; ) {
-                        if (line.isBlank()) {
-                            continue;
-                        }
-                        if (failure.get() != null) {
-                            throw failure.get();
-                        }
-                        String record = tsv == null ? line : zeekRecord(tsv, line);
-                        if (record == null) {
-                            continue;
-                        }
-                        byte[] value = record.getBytes(StandardCharsets.UTF_8);
-                        producer.send(new ProducerRecord<>(topic, null, value), (md, e) -> {
-                            if (e != null) {
-                                failure.compareAndSet(null, e);
-                            } else {
-                                acked.incrementAndGet();
-                            }
-                        });
-                        lines++;
-                        bytes += value.length;
-                        long now = System.nanoTime();
-                        if (now - lastReport > 2_000_000_000L) {
-                            lastReport = now;
-                            progress.printf("replay: %,d records (%.1f MB) sent, %,d acknowledged, %,.0f records/s,"
-                                    + " now in %s%n", lines, bytes / 1e6, acked.get(), lines / ((now - start) / 1e9),
-                                    f.getFileName());
-                        }
+                eachRecord(source, f, record -> {
+                    if (failure.get() != null) {
+                        throw failure.get();
                     }
-                }
+                    byte[] value = record.getBytes(StandardCharsets.UTF_8);
+                    producer.send(new ProducerRecord<>(topic, null, value), (md, e) -> {
+                        if (e != null) {
+                            failure.compareAndSet(null, e);
+                        } else {
+                            acked.incrementAndGet();
+                        }
+                    });
+                    long n = lines.incrementAndGet();
+                    long size = bytes.addAndGet(value.length);
+                    long now = System.nanoTime();
+                    if (now - lastReport.get() > 2_000_000_000L) {
+                        lastReport.set(now);
+                        progress.printf("replay: %,d records (%.1f MB) sent, %,d acknowledged, %,.0f records/s,"
+                                + " now in %s%n", n, size / 1e6, acked.get(), n / ((now - start) / 1e9),
+                                f.getFileName());
+                    }
+                });
             }
             producer.flush();
         }
         if (failure.get() != null) {
             throw new IOException("Kafka refused a record: " + failure.get().getMessage(), failure.get());
         }
-        progress.printf("replay: %,d records (%.1f MB) in %.1f s%n", lines, bytes / 1e6,
+        progress.printf("replay: %,d records (%.1f MB) in %.1f s%n", lines.get(), bytes.get() / 1e6,
                 (System.nanoTime() - start) / 1e9);
         return acked.get();
+    }
+
+    /** What a replay does with each record of a file. */
+    @FunctionalInterface
+    interface RecordSink {
+        void accept(String record) throws Exception;
+    }
+
+    /**
+     * Hands {@code sink} every record of file {@code f} of {@code source}: each non-blank line, but for Zeek TSV logs,
+     * whose rows become Zeek JSON and whose headers are not records ({@link #zeekRecord}).
+     */
+    static void eachRecord(String source, Path f, RecordSink sink) throws Exception {
+        ZeekTsv tsv = source.equals("zeek") ? new ZeekTsv() : null;
+        try (InputStream in = open(f); BufferedReader r = new BufferedReader(new InputStreamReader(in,
+                StandardCharsets.UTF_8), 1 << 16)) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                String record = tsv == null ? line : zeekRecord(tsv, line);
+                if (record != null) {
+                    sink.accept(record);
+                }
+            }
+        }
     }
 
     /**
