@@ -27,6 +27,12 @@ ports="$ZT_KAFKA_PORT $ZT_KAFKA_CONTROLLER_PORT $ZT_REGISTRY_PORT $ZT_CLICKHOUSE
 export ZT_FLINK_DIR="$work/flink" ZT_PLATFORM_STATE="$ZT_DATA_DIR/platform.state"
 export ZT_FLINK_REST_PORT=$(free_port) ZT_FLINK_RPC_PORT=$(free_port) ZT_FLINK_ZOOKEEPER_PORT=$(free_port)
 flink_ports="$ZT_FLINK_REST_PORT $ZT_FLINK_RPC_PORT $ZT_FLINK_ZOOKEEPER_PORT"
+# A process that runs: a process that has ended but is not reaped yet (a zombie, e.g. a server whose parent was
+# killed, until whatever adopted it reaps it) is not running; ./pipeline judges processes the same way.
+running() {
+  kill -0 "$1" 2>/dev/null || return 1
+  [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)" != Z ]
+}
 trap './pipeline cluster down >/dev/null 2>&1; ZT_DATA_DIR="$work/three" ./pipeline down >/dev/null 2>&1; ./pipeline down >/dev/null 2>&1; rm -rf "$work"' EXIT
 
 echo "pipeline command-line tests (ports $ports, data $ZT_DATA_DIR)"
@@ -78,7 +84,7 @@ fi
 kill -KILL "$(cat "$work/three/platform.pid" 2>/dev/null)" 2>/dev/null
 "${three[@]}" ./pipeline down >"$work/down3.log" 2>&1
 left=""
-for pid in $broker_pids; do kill -0 "$pid" 2>/dev/null && left="$left $pid"; done
+for pid in $broker_pids; do running "$pid" && left="$left $pid"; done
 if [ -n "$broker_pids" ] && [ -z "$left" ]; then
   pass "down stops every broker although the platform's JVM was killed"
 else
@@ -119,7 +125,7 @@ fi
 if ./pipeline cluster down >"$work/cluster-down.log" 2>&1; then pass "cluster down exits cleanly"
 else fail "cluster down failed: $(cat "$work/cluster-down.log")"; fi
 left=""
-for pid in $cluster_pids; do kill -0 "$pid" 2>/dev/null && left="$left $pid"; done
+for pid in $cluster_pids; do running "$pid" && left="$left $pid"; done
 bound=""
 for p in $flink_ports; do listening "$p" && bound="$bound $p"; done
 if [ -n "$cluster_pids" ] && [ -z "$left" ] && [ -z "$bound" ]; then
@@ -130,7 +136,7 @@ fi
 
 if ./pipeline down >"$work/down.log" 2>&1; then pass "down exits cleanly"; else fail "down failed: $(cat "$work/down.log")"; fi
 left=""
-for pid in $platform_pid $kafka_pid $clickhouse_pid; do kill -0 "$pid" 2>/dev/null && left="$left $pid"; done
+for pid in $platform_pid $kafka_pid $clickhouse_pid; do running "$pid" && left="$left $pid"; done
 bound=""
 for p in $ports; do listening "$p" && bound="$bound $p"; done
 if [ -z "$left" ] && [ -z "$bound" ] && [ -n "$kafka_pid" ] && [ -n "$clickhouse_pid" ]; then
