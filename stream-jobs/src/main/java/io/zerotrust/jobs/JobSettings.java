@@ -84,16 +84,23 @@ public final class JobSettings implements Serializable {
                     throw new IllegalArgumentException("unknown setting '" + e.getKey() + "'.\n" + usage());
                 }
             }
-            return new JobSettings(values, extra);
+            return new JobSettings(values, extra, new java.util.HashSet<>(overrides.keySet()));
         }
     }
 
     private final Map<String, String> values;
     private final Map<String, String> extra;
+    private final java.util.HashSet<String> given;
 
-    private JobSettings(Map<String, String> values, Map<String, String> extra) {
+    private JobSettings(Map<String, String> values, Map<String, String> extra, java.util.HashSet<String> given) {
         this.values = values;
         this.extra = extra;
+        this.given = given;
+    }
+
+    /** Whether {@code key} was given (as a flag, an environment variable or an explicit value), not defaulted. */
+    public boolean given(String key) {
+        return given.contains(key);
     }
 
     public static String envName(String key) {

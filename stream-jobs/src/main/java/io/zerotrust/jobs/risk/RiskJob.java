@@ -96,7 +96,9 @@ public final class RiskJob {
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         build(env, config);
-        System.out.println("risk-engine: reading conn.events (start: " + config.eventsStart() + "), policy.rules and "
+        System.out.println("risk-engine: " + (config.backfill() ? "BACKFILL (decisions in SHADOW mode, events up to "
+                + config.outOfOrderness().toMinutes() + " min out of order are scored, group " + config.groupId()
+                + "): " : "") + "reading conn.events (start: " + config.eventsStart() + "), policy.rules and "
                 + "manual decisions from " + config.kafkaBootstrap() + " (registry " + config.registryUrl()
                 + "); writing anomalies, risk.scores, enforcement.decisions and telemetry.dlq. Parallelism "
                 + config.parallelism() + ", checkpoints every " + config.checkpointInterval().toMillis()
@@ -202,7 +204,7 @@ public final class RiskJob {
         BroadcastStream<PolicyRule> rules = ruleStream.broadcast(PolicyFunction.RULES);
 
         TypeInformation<PolicyInput> inputType = TypeInformation.of(PolicyInput.class);
-        DataStream<EnforcementDecision> decisions = scores
+        SingleOutputStreamOperator<EnforcementDecision> decisions = scores
                 .map((MapFunction<RiskScore, PolicyInput>) PolicyInput::of).returns(inputType).uid("scores-in")
                 .union(manual.map((MapFunction<EnforcementDecision, PolicyInput>) PolicyInput::of)
                         .returns(inputType).uid("manual-in"))
@@ -211,6 +213,11 @@ public final class RiskJob {
                 .process(new PolicyFunction(defaults, ttl))
                 .returns(new SpecificRecordTypeInfo<>(EnforcementDecision.class))
                 .uid("policy").name("policy");
+        if (c.backfill()) {
+            // decisions about the past are for the record (ClickHouse, the console), never for a gateway to apply
+            decisions = decisions.map(new AsShadow()).returns(new SpecificRecordTypeInfo<>(EnforcementDecision.class))
+                    .uid("backfill-shadow").name("backfill: shadow decisions");
+        }
         decisions.sinkTo(sink(c, Topics.ENFORCEMENT_DECISIONS, EnforcementDecision::getEntity,
                 c.decisionsExactlyOnce() ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE,
                 "decisions")).uid("sink-decisions").name("enforcement.decisions");
@@ -234,6 +241,18 @@ public final class RiskJob {
     private static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> sink(
             RiskJobConfig c, Topic<String, T> topic, JobKafka.KeyOf<T> key, DeliveryGuarantee guarantee, String name) {
         return JobKafka.sink(c.kafkaBootstrap(), c.registryUrl(), topic, key, guarantee, c.groupId() + "-" + name);
+    }
+
+    /** A backfill's decision: in SHADOW mode, marked as one about history. */
+    static final class AsShadow implements MapFunction<EnforcementDecision, EnforcementDecision> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public EnforcementDecision map(EnforcementDecision d) {
+            d.setMode(io.zerotrust.avro.DecisionMode.SHADOW);
+            d.setSummary("backfill (history, not enforced): " + d.getSummary());
+            return d;
+        }
     }
 
     /** A late event as a dead letter: its wire-format bytes and how late it was. */

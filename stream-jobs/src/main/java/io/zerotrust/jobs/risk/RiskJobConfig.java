@@ -34,6 +34,12 @@ public final class RiskJobConfig implements Serializable {
     public static final String CHECKPOINT_DIR = "risk.checkpoint.dir";
     public static final String BUFFER_TIMEOUT = "risk.buffer.timeout.ms";
     public static final String DECISIONS_DELIVERY = "risk.decisions.delivery";
+    public static final String BACKFILL = "risk.backfill";
+
+    /** In backfill mode, the out-of-orderness unless given: an hour. */
+    static final long BACKFILL_OUT_OF_ORDERNESS_MS = 3_600_000L;
+    static final String BACKFILL_GROUP_ID = "zt-risk-backfill";
+    static final String BACKFILL_CHECKPOINT_DIR = "var/checkpoints/risk-backfill";
 
     static final JobSettings.Spec SPEC = new JobSettings.Spec("risk-engine")
             .key(KAFKA_BOOTSTRAP, "127.0.0.1:9092", "Kafka bootstrap servers")
@@ -58,6 +64,11 @@ public final class RiskJobConfig implements Serializable {
                     + "are committed with the checkpoints, so a read_committed reader sees each once, a checkpoint "
                     + "interval later")
             .key(CHECKPOINT_DIR, "var/checkpoints/risk", "folder for checkpoints (per-entity state outgrows memory)")
+            .key(BACKFILL, "false", "true scores history replayed into conn.events (docs/ingest.md, Backfill): unless "
+                    + "given, " + EVENTS_START + " becomes earliest, " + OUT_OF_ORDERNESS + " "
+                    + BACKFILL_OUT_OF_ORDERNESS_MS + " (an hour), " + GROUP_ID + " " + BACKFILL_GROUP_ID + " and "
+                    + CHECKPOINT_DIR + " " + BACKFILL_CHECKPOINT_DIR + "; every decision is issued in SHADOW mode, "
+                    + "so that gateways record but never apply a decision about the past")
             .prefix("detector.", "detector thresholds, e.g. --detector.brute_force.failures=12 "
                     + "(see docs/detections.md)");
 
@@ -102,6 +113,7 @@ public final class RiskJobConfig implements Serializable {
         s.httpUrl(REGISTRY_URL);
         s.bootstrap(KAFKA_BOOTSTRAP);
         s.choice(DECISIONS_DELIVERY, List.of("at-least-once", "exactly-once"), false);
+        s.choice(BACKFILL, List.of("true", "false"), false);
         s.choice(EVENTS_START, List.of("committed", "earliest", "latest"), true);
         s.file(GEO_FILE);
         s.file(POLICY_FILE);
@@ -121,11 +133,17 @@ public final class RiskJobConfig implements Serializable {
     }
 
     public String groupId() {
-        return s.get(GROUP_ID);
+        return backfill() && !s.given(GROUP_ID) ? BACKFILL_GROUP_ID : s.get(GROUP_ID);
+    }
+
+    /** Whether the job scores replayed history ({@code risk.backfill}). */
+    public boolean backfill() {
+        return s.get(BACKFILL).equals("true");
     }
 
     public Duration outOfOrderness() {
-        return s.millis(OUT_OF_ORDERNESS, 0);
+        return backfill() && !s.given(OUT_OF_ORDERNESS) ? Duration.ofMillis(BACKFILL_OUT_OF_ORDERNESS_MS)
+                : s.millis(OUT_OF_ORDERNESS, 0);
     }
 
     public Duration idleness() {
@@ -151,11 +169,11 @@ public final class RiskJobConfig implements Serializable {
     }
 
     public String eventsStart() {
-        return s.get(EVENTS_START);
+        return backfill() && !s.given(EVENTS_START) ? "earliest" : s.get(EVENTS_START);
     }
 
     public String checkpointDir() {
-        return s.get(CHECKPOINT_DIR);
+        return backfill() && !s.given(CHECKPOINT_DIR) ? BACKFILL_CHECKPOINT_DIR : s.get(CHECKPOINT_DIR);
     }
 
     public int parallelism() {

@@ -68,6 +68,18 @@ class RiskJobGraphTest {
                 assertThat(serializer).as(operator).isNotIn("AvroSerializer", "KryoSerializer"));
     }
 
+    /** A backfill's decisions pass through one more operator, which makes them SHADOW; a live job has none. */
+    @Test
+    void onlyABackfillMakesItsDecisionsShadow() {
+        assertThat(graph(Map.of()).getStreamNodes()).extracting(StreamNode::getOperatorName)
+                .doesNotContain("backfill: shadow decisions");
+        StreamGraph backfill = graph(Map.of(RiskJobConfig.BACKFILL, "true"));
+        StreamNode shadow = backfill.getStreamNodes().stream()
+                .filter(n -> n.getOperatorName().equals("backfill: shadow decisions")).findFirst().orElseThrow();
+        assertThat(shadow.getOutEdges()).extracting(e -> backfill.getStreamNode(e.getTargetId()).getOperatorName())
+                .allMatch(name -> name.contains("enforcement.decisions"));
+    }
+
     private StreamGraph graph(Map<String, String> settings) {
         Map<String, String> all = new HashMap<>(settings);
         all.put(RiskJobConfig.CHECKPOINT_DIR, dir.resolve("checkpoints").toString());

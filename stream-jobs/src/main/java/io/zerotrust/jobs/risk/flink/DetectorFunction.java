@@ -40,7 +40,11 @@ import org.apache.flink.util.OutputTag;
  * events/s.
  *
  * <p>An event behind the watermark (later than the configured out-of-orderness allows) is not scored: it goes to the
- * {@link #LATE} side output and is counted ({@code lateEvents}).
+ * {@link #LATE} side output and is counted ({@code lateEvents}). The operator that reports late events also counts
+ * them per source, in the metric group {@code origin.<origin>.sensor.<sensor>} ({@code lateEvents}: the event's
+ * {@code origin}, such as zeek or gateway, and its sensor or gateway id), so that a replay that sends history out of
+ * order shows which sensor's records were dropped. At most {@link #MAX_LATE_SOURCES} sources per operator instance
+ * are told apart; any further ones are counted under sensor {@code other}.
  */
 public final class DetectorFunction extends KeyedProcessFunction<String, ConnectionEvent, Anomaly> {
 
@@ -52,6 +56,8 @@ public final class DetectorFunction extends KeyedProcessFunction<String, Connect
      * scan (a pause on the decision path). An entity may so be forgotten up to a minute early of its time-to-live.
      */
     static final long LAST_SEEN_STEP = 60_000L;
+    /** How many sources (origin and sensor) an operator instance counts late events for separately. */
+    static final int MAX_LATE_SOURCES = 256;
     public static final OutputTag<ConnectionEvent> LATE = new OutputTag<>("late-events",
             new SpecificRecordTypeInfo<>(ConnectionEvent.class));
 
@@ -65,6 +71,7 @@ public final class DetectorFunction extends KeyedProcessFunction<String, Connect
     private transient Map<String, Counter> fired;
     private transient Counter events;
     private transient Counter late;
+    private transient Map<String, Counter> lateBySource;
 
     /**
      * @param reportLate whether late events go to the side output (one operator per event should report them,
@@ -94,6 +101,34 @@ public final class DetectorFunction extends KeyedProcessFunction<String, Connect
         }
         events = getRuntimeContext().getMetricGroup().counter("events");
         late = getRuntimeContext().getMetricGroup().counter("lateEvents");
+        lateBySource = new HashMap<>();
+    }
+
+    /** The late events counted for a source (origin and sensor) by this instance so far. */
+    long lateEvents(String origin, String sensor) {
+        Counter c = lateBySource.get(origin + '\u0000' + sensor);
+        return c == null ? 0 : c.getCount();
+    }
+
+    /** The late-events counter of the event's source: its origin and sensor. */
+    private Counter lateCounter(ConnectionEvent e) {
+        String origin = e.getOrigin() == null ? "unknown" : e.getOrigin();
+        String sensor = e.getGatewayId() == null || e.getGatewayId().isEmpty() ? "unknown" : e.getGatewayId();
+        String key = origin + '\u0000' + sensor;
+        Counter c = lateBySource.get(key);
+        if (c == null) {
+            if (lateBySource.size() >= MAX_LATE_SOURCES) {
+                sensor = "other";
+                key = origin + '\u0000' + sensor;
+                c = lateBySource.get(key);
+            }
+            if (c == null) {
+                c = getRuntimeContext().getMetricGroup().addGroup("origin", origin).addGroup("sensor", sensor)
+                        .counter("lateEvents");
+                lateBySource.put(key, c);
+            }
+        }
+        return c;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -109,6 +144,7 @@ public final class DetectorFunction extends KeyedProcessFunction<String, Connect
         if (ts != null && ts < ctx.timerService().currentWatermark()) {
             late.inc();
             if (reportLate) {
+                lateCounter(e).inc();
                 ctx.output(LATE, e);
             }
             return;

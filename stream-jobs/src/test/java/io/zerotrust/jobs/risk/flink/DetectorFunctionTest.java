@@ -28,8 +28,12 @@ class DetectorFunctionTest {
 
     private static KeyedOneInputStreamOperatorTestHarness<String, ConnectionEvent, Anomaly> harness()
             throws Exception {
-        DetectorFunction fn = new DetectorFunction(EntityType.IP, RiskJob.sourceDetectors(DetectorParams.defaults()),
-                TTL, true);
+        return harness(new DetectorFunction(EntityType.IP, RiskJob.sourceDetectors(DetectorParams.defaults()),
+                TTL, true));
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, ConnectionEvent, Anomaly> harness(
+            DetectorFunction fn) throws Exception {
         KeyedOneInputStreamOperatorTestHarness<String, ConnectionEvent, Anomaly> h =
                 new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(fn), Entities::sourceIp,
                         Types.STRING);
@@ -82,6 +86,44 @@ class DetectorFunctionTest {
             }
             assertThat(anomalies(h)).isEmpty();
         }
+    }
+
+    @Test
+    void lateEventsAreCountedPerOriginAndSensor() throws Exception {
+        DetectorFunction fn = new DetectorFunction(EntityType.IP, RiskJob.sourceDetectors(DetectorParams.defaults()),
+                TTL, true);
+        try (var h = harness(fn)) {
+            h.processWatermark(T0 + 60_000);
+            send(h, sensor(failure("user1", SPRAYER, T0), "zeek", "sensor-a"));
+            send(h, sensor(failure("user2", SPRAYER, T0 + 1), "zeek", "sensor-b"));
+            send(h, sensor(failure("user3", SPRAYER, T0 + 2), "zeek", "sensor-b"));
+            send(h, sensor(failure("user4", SPRAYER, T0 + 60_001), "zeek", "sensor-a")); // on time
+            assertThat(fn.lateEvents("zeek", "sensor-a")).isEqualTo(1);
+            assertThat(fn.lateEvents("zeek", "sensor-b")).isEqualTo(2);
+            assertThat(fn.lateEvents("windows", "sensor-a")).isZero();
+            assertThat(h.getSideOutput(DetectorFunction.LATE)).hasSize(3);
+        }
+    }
+
+    @Test
+    void lateEventsOfMoreSourcesThanItTellsApartAreCountedUnderOther() throws Exception {
+        DetectorFunction fn = new DetectorFunction(EntityType.IP, RiskJob.sourceDetectors(DetectorParams.defaults()),
+                TTL, true);
+        try (var h = harness(fn)) {
+            h.processWatermark(T0 + 60_000);
+            for (int i = 0; i < DetectorFunction.MAX_LATE_SOURCES + 5; i++) {
+                send(h, sensor(failure("user" + i, SPRAYER, T0 + i), "zeek", "sensor-" + i));
+            }
+            assertThat(fn.lateEvents("zeek", "sensor-0")).isEqualTo(1);
+            assertThat(fn.lateEvents("zeek", "sensor-" + (DetectorFunction.MAX_LATE_SOURCES + 4))).isZero();
+            assertThat(fn.lateEvents("zeek", "other")).isEqualTo(5);
+        }
+    }
+
+    private static ConnectionEvent sensor(ConnectionEvent e, String origin, String sensor) {
+        e.setOrigin(origin);
+        e.setGatewayId(sensor);
+        return e;
     }
 
     @Test
