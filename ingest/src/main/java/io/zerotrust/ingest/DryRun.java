@@ -21,10 +21,10 @@ import java.util.Set;
  * event id seen before, as the ingest's dedup would drop it), the dead letters by class with one example each, and the
  * time range the events cover. A user learns before a replay whether a format is understood.
  */
-final class DryRun {
+public final class DryRun {
 
     /** What became of one file's records (or of all files', for the total). */
-    static final class Tally {
+    public static final class Tally {
         final String name;
         long records;
         long events;
@@ -38,12 +38,40 @@ final class DryRun {
             this.name = name;
         }
 
-        long deadLettered() {
+        /** The file's name as given, or {@code total}. */
+        public String name() {
+            return name;
+        }
+
+        /** Records read (a dry run) or sent (a replay). */
+        public long records() {
+            return records;
+        }
+
+        /** Events the records give (a dry run) or gave on {@code conn.events} (a replay). */
+        public long events() {
+            return events;
+        }
+
+        /**
+         * Records without an event of their own: duplicates (a dry run), or after a replay duplicates of records the
+         * ingest had seen and records that only inform others.
+         */
+        public long withoutEvent() {
+            return duplicates;
+        }
+
+        /** Dead letters by class. */
+        public Map<String, Long> deadLetters() {
+            return Map.copyOf(deadLetters);
+        }
+
+        public long deadLettered() {
             return deadLetters.values().stream().mapToLong(Long::longValue).sum();
         }
 
         /** Dead letters as a share of the records, 0 for none read. */
-        double deadLetterShare() {
+        public double deadLetterShare() {
             return records == 0 ? 0 : (double) deadLettered() / records;
         }
 
@@ -98,13 +126,23 @@ final class DryRun {
         return out;
     }
 
-    /** The summary a person reads: a block per tally. */
-    static String report(List<Tally> tallies) {
+    /**
+     * The summary a person reads: a block per tally. After a replay ({@code sent}), what the ingest wrote: the
+     * records that gave no event are duplicates of records it had seen, or records that only inform others.
+     */
+    static String report(List<Tally> tallies, boolean sent) {
         StringBuilder b = new StringBuilder();
         for (Tally t : tallies) {
-            b.append(String.format(Locale.ROOT, "%s: %,d records -> %,d events, %,d duplicates, %,d dead letters"
-                    + " (%.1f %%)%n", t.name, t.records, t.events, t.duplicates, t.deadLettered(),
-                    100 * t.deadLetterShare()));
+            if (sent) {
+                b.append(String.format(Locale.ROOT, "%s: %,d records sent -> %,d events written to conn.events, %,d"
+                        + " records without an event (duplicates, or records that only inform others), %,d dead"
+                        + " letters (%.1f %%)%n", t.name, t.records, t.events, t.duplicates, t.deadLettered(),
+                        100 * t.deadLetterShare()));
+            } else {
+                b.append(String.format(Locale.ROOT, "%s: %,d records -> %,d events, %,d duplicates, %,d dead letters"
+                        + " (%.1f %%)%n", t.name, t.records, t.events, t.duplicates, t.deadLettered(),
+                        100 * t.deadLetterShare()));
+            }
             if (t.events > 0) {
                 b.append("  events from ").append(Instant.ofEpochMilli(t.firstMs)).append(" to ")
                         .append(Instant.ofEpochMilli(t.lastMs)).append('\n');

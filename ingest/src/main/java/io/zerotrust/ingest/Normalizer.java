@@ -20,6 +20,9 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.metrics.stats.CumulativeCount;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -102,6 +105,9 @@ final class Normalizer implements Processor<byte[], byte[], String, SpecificReco
         }
     }
 
+    /** What the current record's outputs carry ({@link #passedOn}). */
+    private Headers headers;
+
     private final Memory memory = new Memory() {
         @Override
         public String get(String key) {
@@ -116,10 +122,20 @@ final class Normalizer implements Processor<byte[], byte[], String, SpecificReco
         }
     };
 
+    /**
+     * The headers the record's outputs carry: only a replay's mark ({@link Replay#HEADER}), by which
+     * {@code ./pipeline replay} finds what became of each record it sent; null for a record without one.
+     */
+    private static Headers passedOn(Record<byte[], byte[]> record) {
+        Header mark = record.headers() == null ? null : record.headers().lastHeader(Replay.HEADER);
+        return mark == null ? null : new RecordHeaders(new Header[] {mark});
+    }
+
     @Override
     public void process(Record<byte[], byte[]> record) {
         in.record();
         now = record.timestamp();
+        headers = passedOn(record);
         byte[] raw = record.value();
         if (raw == null || raw.length == 0) {
             deadLetter(raw, "empty_record", "the record has no value");
@@ -152,7 +168,7 @@ final class Normalizer implements Processor<byte[], byte[], String, SpecificReco
         for (ConnectionEvent e : events) {
             enrich(e, known);
             String key = e.getUser() != null ? "user:" + e.getUser() : "ip:" + e.getSrc().getIp();
-            context.forward(new Record<String, SpecificRecord>(key, e, now), IngestTopology.EVENTS_SINK);
+            context.forward(new Record<String, SpecificRecord>(key, e, now, headers), IngestTopology.EVENTS_SINK);
             out.record();
         }
     }
@@ -211,7 +227,7 @@ final class Normalizer implements Processor<byte[], byte[], String, SpecificReco
                 .setErrorType(errorType)
                 .setPayload(ByteBuffer.wrap(raw == null ? new byte[0] : raw))
                 .build();
-        context.forward(new Record<String, SpecificRecord>(null, d, now), IngestTopology.DLQ_SINK);
+        context.forward(new Record<String, SpecificRecord>(null, d, now, headers), IngestTopology.DLQ_SINK);
         deadLettered.computeIfAbsent(errorType, t -> counter("dead-lettered-total",
                 "records sent to telemetry.dlq, by reason", Map.of("reason", t))).record();
     }

@@ -51,16 +51,16 @@ class DryRunTest {
         assertThat(total.records).isEqualTo(first.records + second.records + 3);
         assertThat(total.deadLettered()).isEqualTo(3);
 
-        String report = DryRun.report(tallies);
+        String report = DryRun.report(tallies, false);
         assertThat(report).contains(bad + ": 3 records -> 0 events, 0 duplicates, 3 dead letters (100.0 %)")
                 .contains("unsupported_stream").contains("e.g. ").contains("events from ");
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        assertThat(Replay.verdict(third, 0.05, new PrintStream(out, true, StandardCharsets.UTF_8))).isEqualTo(1);
+        assertThat(Replay.verdict(third, 0.05, false, new PrintStream(out, true, StandardCharsets.UTF_8))).isEqualTo(1);
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("100.0 % of the records would be dead letters")
                 .contains("--max-dead-letter-share");
-        assertThat(Replay.verdict(first, 0.05, new PrintStream(new ByteArrayOutputStream()))).isZero();
-        assertThat(Replay.verdict(total, 0.9, new PrintStream(new ByteArrayOutputStream()))).isZero();
+        assertThat(Replay.verdict(first, 0.05, false, new PrintStream(new ByteArrayOutputStream()))).isZero();
+        assertThat(Replay.verdict(total, 0.9, false, new PrintStream(new ByteArrayOutputStream()))).isZero();
     }
 
     @Test
