@@ -188,12 +188,15 @@ public final class Replay {
             return;
         }
         ReplayReport.Result r = ReplayReport.collect(o, sent, System.err);
-        System.out.print(DryRun.report(r.tallies(), true));
         if (!r.consumed()) {
+            DryRun.Tally total = r.tallies().get(r.tallies().size() - 1);
+            System.out.printf(java.util.Locale.ROOT, "replay: so far %,d events written to conn.events and %,d dead"
+                    + " letters %s%n", total.events(), total.deadLettered(), total.deadLetters());
             System.out.println(r.problem());
             System.exit(NOT_CONSUMED);
             return;
         }
+        System.out.print(DryRun.report(r.tallies(), true));
         System.exit(verdict(r.tallies().get(r.tallies().size() - 1), maxShare, true, System.out));
     }
 

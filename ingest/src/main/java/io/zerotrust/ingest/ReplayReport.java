@@ -112,7 +112,8 @@ public final class ReplayReport {
                 if (System.nanoTime() - lastMove > o.patience().toNanos()) {
                     return consumed;
                 }
-                if (System.nanoTime() - lastPrint > 2_000_000_000L) {
+                if (System.nanoTime() - lastPrint > (System.nanoTime() - lastMove < 2_000_000_000L ? 2 : 10)
+                        * 1_000_000_000L) {
                     lastPrint = System.nanoTime();
                     progress.printf("replay: waiting for the ingest (%s): %,d of %,d records consumed%n",
                             o.ingestApp(), consumed, total);
