@@ -67,7 +67,7 @@ public final class DetectorParams implements Serializable {
         d.put("port_scan.slow.ports", 40.0);
         d.put("port_scan.slow.points", 40.0);
         d.put("distributed_brute_force.window_minutes", 120.0);
-        d.put("distributed_brute_force.sources", 20.0);
+        d.put("distributed_brute_force.sources", 30.0);
         d.put("distributed_brute_force.k", 4.0);
         d.put("distributed_brute_force.warmup_periods", 12.0);
         d.put("distributed_brute_force.points", 40.0);

@@ -14,6 +14,11 @@ import java.util.Optional;
  * {@code brute_force.slow.warmup_periods} long windows were seen. Per user this is also the distributed brute force
  * against one account: the failures are counted whichever sources they come from, and the finding says how many.
  *
+ * <p>A mistyped password corrected at once is not an attack: a failure followed within
+ * {@link #CORRECTED_WITHIN_MS} by a successful login of the same user from the same address is taken back out of the
+ * count (only the newest failure, one per success). Over hours such corrections are most of a busy user's or a
+ * shared address's failures; an attacker guessing a password does not log in after each guess.
+ *
  * <p>A burst is the short window's: while the last short window ({@code brute_force.window_minutes}) holds at least
  * {@code brute_force.failures} failures, this one does not fire, so a fast attack is not counted twice.
  */
@@ -21,6 +26,8 @@ public final class SlowBruteForceDetector extends SlowWindowDetector {
 
     private static final long serialVersionUID = 1L;
     public static final String NAME = "brute_force_slow";
+    /** How soon a successful login must follow a failure to correct it. */
+    public static final long CORRECTED_WITHIN_MS = 60_000L;
 
     private final long windowMs;
     private final long shortWindowMs;
@@ -55,6 +62,20 @@ public final class SlowBruteForceDetector extends SlowWindowDetector {
         return failuresInWindow >= threshold && failuresRecently < shortFloor;
     }
 
+    /** A login at {@code t} by {@code by} takes back the newest failure if it was by the same, just before. */
+    private void corrected(SlowWindowState s, long t, String by) {
+        long failedAt = s.getLastFailureAt();
+        if (failedAt == 0 || by == null || t < failedAt || t - failedAt > CORRECTED_WITHIN_MS
+                || !by.equals(s.getLastFailureBy())) {
+            return;
+        }
+        s.setLastFailureAt(0);
+        s.setLastFailureBy("");
+        if (SlowWindows.uncount(s, failedAt, windowMs) && failedAt >= s.getBaseline().getPeriodStart()) {
+            Baselines.count(s.getBaseline(), -1);
+        }
+    }
+
     @Override
     public Optional<Finding> observe(SlowWindowState s, ConnectionEvent e) {
         long t = e.getEventTime();
@@ -62,12 +83,18 @@ public final class SlowBruteForceDetector extends SlowWindowDetector {
             s.setFirstSeen(t);
         }
         Baselines.advance(s.getBaseline(), t, windowMs, Rules.ALPHA, 10_000);
+        String target = type == EntityType.USER ? Entities.sourceIp(e) : Entities.user(e);
+        if (Entities.loggedIn(e)) {
+            corrected(s, t, target);
+            return Optional.empty();
+        }
         if (!Entities.authFailed(e)) {
             return Optional.empty();
         }
         Baselines.count(s.getBaseline(), 1);
         SlowWindows.count(s, t, windowMs);
-        String target = type == EntityType.USER ? Entities.sourceIp(e) : Entities.user(e);
+        s.setLastFailureAt(t);
+        s.setLastFailureBy(target == null ? "" : target);
         SlowWindows.addDistinct(s, t, target == null ? "?" : target, e.getEventId(), windowMs);
         SlowWindows.addEvidence(s, e.getEventId());
         long failures = SlowWindows.total(s);

@@ -66,6 +66,18 @@ public final class SlowWindows {
         }
     }
 
+    /** Takes back one observation counted at {@code time}, if its bucket is still in the window. */
+    public static boolean uncount(SlowWindowState s, long time, long windowMs) {
+        mutable(s);
+        long start = time - Math.floorMod(time, bucketMs(windowMs));
+        int i = s.getBucketStarts().indexOf(start);
+        if (i < 0 || s.getBucketCounts().get(i) <= 0) {
+            return false;
+        }
+        s.getBucketCounts().set(i, s.getBucketCounts().get(i) - 1);
+        return true;
+    }
+
     /** The observations counted in the window. */
     public static long total(SlowWindowState s) {
         long n = 0;

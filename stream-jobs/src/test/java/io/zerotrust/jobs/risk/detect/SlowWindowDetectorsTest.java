@@ -84,6 +84,31 @@ class SlowWindowDetectorsTest {
     }
 
     @Test
+    void aMistypeCorrectedByALoginAtOnceIsNotCounted() {
+        for (EntityType type : List.of(EntityType.USER, EntityType.IP)) {
+            SlowBruteForceDetector d = new SlowBruteForceDetector(type, P);
+            SlowWindowState corrected = d.newState();
+            SlowWindowState uncorrected = d.newState();
+            int fired = 0;
+            int firedUncorrected = 0;
+            for (int i = 0; i < 36; i++) { // six mistypes an hour for six hours, each put right 5 s later
+                long t = T0 + i * 10 * MIN;
+                ConnectionEvent miss = failure("frank", "10.1.9.9", t);
+                fired += d.observe(corrected, miss).isPresent() ? 1 : 0;
+                fired += d.observe(corrected, login("frank", "laptop-frank", "10.1.9.9", t + 5_000)).isPresent()
+                        ? 1 : 0;
+                firedUncorrected += d.observe(uncorrected, miss).isPresent() ? 1 : 0;
+                // someone else's login, or a login too late, corrects nothing
+                d.observe(uncorrected, login("grace", "laptop-grace", "10.1.9.8", t + 5_000));
+                d.observe(uncorrected, login("frank", "laptop-frank", "10.1.9.9", t + 2 * MIN));
+            }
+            assertThat(fired).as(type.name()).isZero();
+            assertThat(SlowWindows.total(corrected)).as(type.name()).isZero();
+            assertThat(firedUncorrected).as(type.name()).isPositive();
+        }
+    }
+
+    @Test
     void aBurstIsTheShortWindowsAndIsNotCountedTwice() {
         Pair p = new Pair(new BruteForceDetector(EntityType.IP, P), new SlowBruteForceDetector(EntityType.IP, P));
         for (int i = 0; i < 40; i++) { // 40 failures in 4 minutes
@@ -266,10 +291,10 @@ class SlowWindowDetectorsTest {
             f.ifPresent(found::add);
         }
         assertThat(others).as("no source and no account fails enough on its own").isEmpty();
-        assertThat(fireAt).as("at the 20th distinct source").isEqualTo(20);
+        assertThat(fireAt).as("at the 30th distinct source").isEqualTo(30);
         assertThat(found.get(0).explanation()).startsWith(
-                "distributed brute force: 20 source addresses failed to authenticate against this service in 2 h");
-        assertThat(found.get(0).attributes()).containsEntry("sources", "20").containsEntry("window_minutes", "120");
+                "distributed brute force: 30 source addresses failed to authenticate against this service in 2 h");
+        assertThat(found.get(0).attributes()).containsEntry("sources", "30").containsEntry("window_minutes", "120");
         assertThat(found.get(0).evidenceEventIds()).hasSize(20);
     }
 
@@ -278,25 +303,25 @@ class SlowWindowDetectorsTest {
         DistributedBruteForceDetector d = new DistributedBruteForceDetector(P);
         SlowWindowState s = d.newState();
         // fewer than the floor: nothing
-        for (int i = 0; i < 15; i++) {
+        for (int i = 0; i < 25; i++) {
             assertThat(d.observe(s, failure("u" + i, "10.9.0." + i, T0 + i * 5 * MIN))).isEmpty();
         }
-        // a busy service: 30 different addresses mistype in every 2 hours for two days
+        // a busy service: 45 different addresses mistype in every 2 hours for two days
         long period = 120 * MIN;
         List<Integer> firedIn = new ArrayList<>();
         for (int w = 1; w <= 24; w++) {
-            for (int i = 0; i < 30; i++) {
-                if (d.observe(s, failure("u" + i, "10.9." + w + "." + i, T0 + w * period + i * 3 * MIN))
+            for (int i = 0; i < 45; i++) {
+                if (d.observe(s, failure("u" + i, "10.9." + w + "." + i, T0 + w * period + i * 2 * MIN))
                         .isPresent()) {
                     firedIn.add(w);
                 }
             }
         }
         long late = 0;
-        for (int i = 0; i < 30; i++) {
-            late += d.observe(s, failure("u" + i, "10.9.99." + i, T0 + 25 * period + i * 3 * MIN)).isPresent() ? 1 : 0;
+        for (int i = 0; i < 45; i++) {
+            late += d.observe(s, failure("u" + i, "10.9.99." + i, T0 + 25 * period + i * 2 * MIN)).isPresent() ? 1 : 0;
         }
-        assertThat(late).as("its usual 30 a window, once learned").isZero();
+        assertThat(late).as("its usual 45 a window, once learned").isZero();
         assertThat(firedIn).as("only while warming up (12 windows)").isNotEmpty().allMatch(w -> w <= 13);
         // non-failures have no destination entity for it
         assertThat(d.entityOf(login("u1", "d", "10.9.0.1", T0))).isNull();
