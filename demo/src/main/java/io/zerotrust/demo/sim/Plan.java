@@ -54,21 +54,7 @@ public record Plan(Population population, long liveStart, long liveMs, List<Atte
         }
         Population population = Population.generate(seed, people, tag);
         Random r = new Random(seed ^ 0x5DEECE66DL);
-        List<Attempt> history = new ArrayList<>();
-        long firstDay = (liveStart / DAY - HISTORY_DAYS) * DAY;
-        for (Person p : population.people()) {
-            for (long day = firstDay; day < liveStart - DAY / 24; day += DAY) {
-                int sessions = 10 + r.nextInt(5);
-                for (int i = 0; i < sessions; i++) {
-                    long t = day + (p.workStartHour() * 3_600_000L)
-                            + (long) (r.nextDouble() * (p.workEndHour() - p.workStartHour()) * 3_600_000L);
-                    if (t < liveStart) {
-                        history.addAll(session(p, t, r));
-                    }
-                }
-            }
-        }
-        history.sort(Comparator.comparingLong(Attempt::time));
+        List<Attempt> history = workdays(population, (liveStart / DAY - HISTORY_DAYS) * DAY, liveStart, r);
         List<Attempt> live = new ArrayList<>();
         for (Person p : population.people()) {
             long t = (long) (r.nextDouble() * meanGapMs);
@@ -79,6 +65,30 @@ public record Plan(Population population, long liveStart, long liveMs, List<Atte
         }
         live.sort(Comparator.comparingLong(Attempt::time));
         return new Plan(population, liveStart, liveMs, history, live, Scenarios.against(population, tag));
+    }
+
+    /**
+     * The population's benign working days from {@code firstDay} (a midnight, UTC) until {@code end}, in time order:
+     * each day up to an hour before {@code end}, each person makes 10 to 14 visits within their working hours, now and
+     * then mistyping a credential first ({@link #session}). The history of a plan is three such days; longer runs of
+     * them measure what the detectors make of ordinary behaviour (docs/detections.md, false-positive cost).
+     */
+    public static List<Attempt> workdays(Population population, long firstDay, long end, Random r) {
+        List<Attempt> days = new ArrayList<>();
+        for (Person p : population.people()) {
+            for (long day = firstDay; day < end - DAY / 24; day += DAY) {
+                int sessions = 10 + r.nextInt(5);
+                for (int i = 0; i < sessions; i++) {
+                    long t = day + (p.workStartHour() * 3_600_000L)
+                            + (long) (r.nextDouble() * (p.workEndHour() - p.workStartHour()) * 3_600_000L);
+                    if (t < end) {
+                        days.addAll(session(p, t, r));
+                    }
+                }
+            }
+        }
+        days.sort(Comparator.comparingLong(Attempt::time));
+        return days;
     }
 
     /** One benign visit: now and then a mistyped credential first, then a request to one of the usual services. */

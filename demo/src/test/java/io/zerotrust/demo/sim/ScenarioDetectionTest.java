@@ -58,6 +58,7 @@ class ScenarioDetectionTest {
         DetectorParams params = DetectorParams.defaults();
         List<Detector<?>> detectors = new ArrayList<>(RiskJob.userDetectors(params, GeoTable.bundled()));
         detectors.addAll(RiskJob.sourceDetectors(params));
+        detectors.addAll(RiskJob.destinationDetectors(params));
         Map<String, Object> states = new HashMap<>();
         for (ConnectionEvent e : events) {
             for (Detector<?> d : detectors) {

@@ -13,6 +13,7 @@ import io.zerotrust.jobs.kafka.JobKafka;
 import io.zerotrust.jobs.risk.detect.BruteForceDetector;
 import io.zerotrust.jobs.risk.detect.Detector;
 import io.zerotrust.jobs.risk.detect.DetectorParams;
+import io.zerotrust.jobs.risk.detect.DistributedBruteForceDetector;
 import io.zerotrust.jobs.risk.detect.Entities;
 import io.zerotrust.jobs.risk.detect.ExfiltrationDetector;
 import io.zerotrust.jobs.risk.detect.FanOutDetector;
@@ -24,6 +25,10 @@ import io.zerotrust.jobs.risk.detect.OffHoursDetector;
 import io.zerotrust.jobs.risk.detect.PasswordSprayDetector;
 import io.zerotrust.jobs.risk.detect.PortScanDetector;
 import io.zerotrust.jobs.risk.detect.RareDestinationDetector;
+import io.zerotrust.jobs.risk.detect.SlowBruteForceDetector;
+import io.zerotrust.jobs.risk.detect.SlowFanOutDetector;
+import io.zerotrust.jobs.risk.detect.SlowPasswordSprayDetector;
+import io.zerotrust.jobs.risk.detect.SlowPortScanDetector;
 import io.zerotrust.jobs.risk.flink.DetectorFunction;
 import io.zerotrust.jobs.risk.flink.PolicyFunction;
 import io.zerotrust.jobs.risk.flink.PolicyInput;
@@ -110,12 +115,20 @@ public final class RiskJob {
     public static List<Detector<?>> userDetectors(DetectorParams p, GeoTable geo) {
         return List.of(new BruteForceDetector(EntityType.USER, p), new ImpossibleTravelDetector(geo, p),
                 new NewDeviceDetector(p), new NewCountryDetector(geo, p), new RareDestinationDetector(p),
-                new FanOutDetector(EntityType.USER, p), new ExfiltrationDetector(p), new OffHoursDetector(p));
+                new FanOutDetector(EntityType.USER, p), new ExfiltrationDetector(p), new OffHoursDetector(p),
+                new SlowBruteForceDetector(EntityType.USER, p), new SlowFanOutDetector(EntityType.USER, p));
     }
 
     public static List<Detector<?>> sourceDetectors(DetectorParams p) {
         return List.of(new BruteForceDetector(EntityType.IP, p), new PasswordSprayDetector(p),
-                new PortScanDetector(p), new FanOutDetector(EntityType.IP, p));
+                new PortScanDetector(p), new FanOutDetector(EntityType.IP, p),
+                new SlowBruteForceDetector(EntityType.IP, p), new SlowPasswordSprayDetector(p),
+                new SlowPortScanDetector(p), new SlowFanOutDetector(EntityType.IP, p));
+    }
+
+    /** Detectors of destination services, fed only the failed authentications against them. */
+    public static List<Detector<?>> destinationDetectors(DetectorParams p) {
+        return List.of(new DistributedBruteForceDetector(p));
     }
 
     /** Adds the whole job to {@code env}; shared by {@link #main} and the tests. */
@@ -177,7 +190,15 @@ public final class RiskJob {
                 .process(new DetectorFunction(EntityType.IP, sourceDetectors(params), ttl, true))
                 .returns(new SpecificRecordTypeInfo<>(Anomaly.class))
                 .uid("detect-source").name("source detectors");
-        DataStream<Anomaly> anomalies = userAnomalies.union(sourceAnomalies);
+        // only failed authentications cross this shuffle: few records, each sent at once
+        SingleOutputStreamOperator<Anomaly> destinationAnomalies = events
+                .filter(e -> DistributedBruteForceDetector.targetOf(e) != null).uid("failed-auth")
+                .name("failed authentications")
+                .keyBy(DistributedBruteForceDetector::targetOf)
+                .process(new DetectorFunction(EntityType.SERVICE, destinationDetectors(params), ttl, false))
+                .returns(new SpecificRecordTypeInfo<>(Anomaly.class))
+                .uid("detect-destination").name("destination detectors");
+        DataStream<Anomaly> anomalies = userAnomalies.union(sourceAnomalies, destinationAnomalies);
         anomalies.sinkTo(sink(c, Topics.ANOMALIES, Anomaly::getEntity, DeliveryGuarantee.EXACTLY_ONCE, "anomalies"))
                 .uid("sink-anomalies").name("anomalies");
 

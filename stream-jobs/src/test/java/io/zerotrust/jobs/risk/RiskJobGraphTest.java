@@ -43,7 +43,8 @@ class RiskJobGraphTest {
         }
         assertThat(waiting).containsExactlyInAnyOrder("events with a user -> user detectors",
                 "events with a source -> source detectors");
-        assertThat(atOnce).contains("user detectors -> risk scoring", "source detectors -> risk scoring")
+        assertThat(atOnce).contains("user detectors -> risk scoring", "source detectors -> risk scoring",
+                        "failed authentications -> destination detectors", "destination detectors -> risk scoring")
                 .anyMatch(e -> e.endsWith("-> policy"));
     }
 

@@ -25,9 +25,18 @@ public final class DetectorParams implements Serializable {
         d.put("brute_force.k", 4.0);
         d.put("brute_force.warmup_periods", 6.0);
         d.put("brute_force.points", 40.0);
+        // each count-based detector's second, longer window (docs/detections.md: slow and distributed attacks)
+        d.put("brute_force.slow.window_minutes", 360.0);
+        d.put("brute_force.slow.failures", 15.0);
+        d.put("brute_force.slow.k", 4.0);
+        d.put("brute_force.slow.warmup_periods", 4.0);
+        d.put("brute_force.slow.points", 30.0);
         d.put("password_spray.window_minutes", 15.0);
         d.put("password_spray.users", 5.0);
         d.put("password_spray.points", 60.0);
+        d.put("password_spray.slow.window_minutes", 360.0);
+        d.put("password_spray.slow.users", 10.0);
+        d.put("password_spray.slow.points", 45.0);
         d.put("impossible_travel.max_kmh", 900.0);
         d.put("impossible_travel.min_km", 300.0);
         d.put("impossible_travel.points", 50.0);
@@ -46,9 +55,22 @@ public final class DetectorParams implements Serializable {
         d.put("fan_out.k", 4.0);
         d.put("fan_out.warmup_periods", 12.0);
         d.put("fan_out.points", 45.0);
+        d.put("fan_out.slow.window_minutes", 240.0);
+        d.put("fan_out.slow.destinations", 25.0);
+        d.put("fan_out.slow.k", 4.0);
+        d.put("fan_out.slow.warmup_periods", 12.0);
+        d.put("fan_out.slow.points", 35.0);
         d.put("port_scan.window_minutes", 5.0);
         d.put("port_scan.ports", 15.0);
         d.put("port_scan.points", 55.0);
+        d.put("port_scan.slow.window_minutes", 360.0);
+        d.put("port_scan.slow.ports", 40.0);
+        d.put("port_scan.slow.points", 40.0);
+        d.put("distributed_brute_force.window_minutes", 120.0);
+        d.put("distributed_brute_force.sources", 30.0);
+        d.put("distributed_brute_force.k", 4.0);
+        d.put("distributed_brute_force.warmup_periods", 12.0);
+        d.put("distributed_brute_force.points", 40.0);
         d.put("exfiltration.min_megabytes", 50.0);
         d.put("exfiltration.k", 4.0);
         d.put("exfiltration.warmup_observations", 20.0);
@@ -84,6 +106,16 @@ public final class DetectorParams implements Serializable {
                         + "' must be a number >= 0, not " + e.getValue());
             }
             v.put(e.getKey(), e.getValue());
+        }
+        for (String slow : v.keySet()) {
+            // a detector's second window is the longer one: it catches what is too slow for the first
+            if (slow.endsWith(".slow.window_minutes")) {
+                String shortWindow = slow.replace(".slow.window_minutes", ".window_minutes");
+                if (v.get(slow) <= v.get(shortWindow)) {
+                    throw new IllegalArgumentException("detector parameter '" + slow + "' (" + Rules.round(v.get(slow))
+                            + ") must be longer than '" + shortWindow + "' (" + Rules.round(v.get(shortWindow)) + ")");
+                }
+            }
         }
         return new DetectorParams(v);
     }

@@ -24,4 +24,16 @@ class DetectorParamsTest {
         assertThatThrownBy(() -> DetectorParams.of(Map.of("port_scan.ports", -1.0)))
                 .hasMessageContaining("'port_scan.ports' must be a number >= 0");
     }
+
+    @Test
+    void everyCountBasedDetectorHasALongerSecondWindowWithItsOwnThreshold() {
+        for (String d : new String[] {"brute_force", "password_spray", "port_scan", "fan_out"}) {
+            assertThat(DetectorParams.DEFAULTS.get(d + ".slow.window_minutes")).as(d)
+                    .isGreaterThan(DetectorParams.DEFAULTS.get(d + ".window_minutes"));
+            assertThat(DetectorParams.DEFAULTS).as(d).containsKey(d + ".slow.points");
+        }
+        assertThatThrownBy(() -> DetectorParams.of(Map.of("fan_out.window_minutes", 300.0)))
+                .hasMessageContaining("'fan_out.slow.window_minutes' (240) must be longer than "
+                        + "'fan_out.window_minutes' (300)");
+    }
 }

@@ -77,6 +77,26 @@ class PolicyEngineTest {
     }
 
     @Test
+    void slowFindingsStepUpForAnHourScansAreBlockedAndServicesAreLeftToAnalysts() {
+        for (String entity : List.of("user:dee", "ip:198.18.6.8")) {
+            assertThat(engine.decide(defaults, subject(entity, 30, T0, "brute_force_slow"), fresh(), T0))
+                    .as(entity).singleElement().satisfies(d -> {
+                        assertThat(d.getAction()).isEqualTo(Action.STEP_UP);
+                        assertThat(d.getRuleId()).isEqualTo("slow-brute-force");
+                        assertThat(d.getExpiresAt()).isEqualTo(T0 + 60 * MIN);
+                    });
+        }
+        assertThat(engine.decide(defaults, subject("ip:198.18.6.9", 45, T0, "password_spray_slow"), fresh(), T0))
+                .singleElement().extracting(EnforcementDecision::getAction).isEqualTo(Action.STEP_UP);
+        assertThat(engine.decide(defaults, subject("ip:198.18.6.10", 40, T0, "port_scan_slow"), fresh(), T0))
+                .singleElement().extracting(EnforcementDecision::getAction).isEqualTo(Action.BLOCK);
+        assertThat(engine.decide(defaults, subject("user:eve", 35, T0, "fan_out_slow"), fresh(), T0))
+                .singleElement().extracting(EnforcementDecision::getAction).isEqualTo(Action.STEP_UP);
+        assertThat(engine.decide(defaults, subject("service:portal", 40, T0, "distributed_brute_force"), fresh(),
+                T0)).isEmpty();
+    }
+
+    @Test
     void aBlockHoldsUntilItsRiskIsLowAndItsHoldTimePassedThenIsReleased() {
         DecisionState state = fresh();
         EnforcementDecision block = engine.decide(defaults, subject("user:dee", 80, T0, "exfiltration"), state, T0)
