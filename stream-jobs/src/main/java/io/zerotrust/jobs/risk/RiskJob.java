@@ -66,11 +66,12 @@ import org.apache.flink.types.Either;
  * The risk engine: connection events in; anomalies, entity risk scores and enforcement decisions out.
  *
  * <pre>
- * conn.events ─┬─ keyBy user ─ user detectors ─┐
- *              └─ keyBy ip ─── source detectors ┴─ anomalies ─ keyBy entity ─ scoring ─ risk.scores
- *                                                                                  │
- * enforcement.decisions (manual) ───────────────────── keyBy entity ─ policy ◄─────┘◄── policy.rules (broadcast)
- *                                                                        └─ enforcement.decisions
+ * conn.events ─┬─ keyBy user ─ user detectors ───────────────┐
+ *              ├─ keyBy ip ─── source detectors ─────────────┤
+ *              └─ failed auth ─ keyBy service ─ destination ─┴─ anomalies ─ keyBy entity ─ scoring ─ risk.scores
+ *                                   detectors                                                  │
+ * enforcement.decisions (manual) ─────────────────── keyBy entity ─ policy ◄───────────────────┘◄── policy.rules
+ *                                                                      └─ enforcement.decisions      (broadcast)
  * </pre>
  *
  * Anomalies and scores are written exactly once (Kafka transactions committed on checkpoints); decisions at least
