@@ -41,19 +41,25 @@ public record ClusterJobs(String restUrl, Path confDir, Path jar) {
         restUrl = restUrl.replaceAll("/+$", "");
     }
 
+    /**
+     * The cluster of settings {@code flink.rest} (required here), {@code flink.conf} (default {@code var/flink/conf})
+     * and {@code flink.jar} (default the stream-jobs module's job jar), as {@code ./pipeline} passes them.
+     */
+    public static ClusterJobs fromSettings(Map<String, String> m) {
+        return new ClusterJobs(m.get("flink.rest"), Path.of(m.getOrDefault("flink.conf", "var/flink/conf"))
+                .toAbsolutePath(), Path.of(m.getOrDefault("flink.jar", "stream-jobs/target/zt-stream-jobs-job.jar"))
+                .toAbsolutePath());
+    }
+
     /** Submits {@code mainClass} with {@code --key=value} settings and waits until all its tasks run; its job id. */
     public String submit(String mainClass, Map<String, String> settings) throws IOException {
         List<String> args = new ArrayList<>();
         settings.forEach((k, v) -> args.add("--" + k + "=" + v));
         String id = FlinkCluster.submit(confDir, restUrl, jar, mainClass, args, null);
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (!FlinkCluster.allTasksRunning(restUrl, id)) {
-            String state = FlinkCluster.jobState(restUrl, id);
-            if (List.of("FAILED", "CANCELED", "FINISHED").contains(state) || System.nanoTime() > deadline) {
-                throw new IOException(mainClass + " (job " + id + ") is " + state + ", not RUNNING; see " + restUrl
-                        + "/#/job/" + id + "/exceptions");
-            }
-            sleep(500);
+        String state = FlinkCluster.awaitRunning(restUrl, id, Duration.ofSeconds(90));
+        if (!state.equals("RUNNING")) {
+            throw new IOException(mainClass + " (job " + id + ") is " + state + ", not RUNNING; see " + restUrl
+                    + "/#/job/" + id + "/exceptions");
         }
         return id;
     }
@@ -114,14 +120,5 @@ public record ClusterJobs(String restUrl, Path confDir, Path jar) {
             }
         }
         return out;
-    }
-
-    private static void sleep(long ms) throws IOException {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
     }
 }

@@ -79,9 +79,7 @@ public final class DemoMain {
                 }
                 return null;
             }
-            return new ClusterJobs(rest, Path.of(m.getOrDefault("flink.conf", "var/flink/conf")).toAbsolutePath(),
-                    Path.of(m.getOrDefault("flink.jar", "stream-jobs/target/zt-stream-jobs-job.jar"))
-                            .toAbsolutePath());
+            return ClusterJobs.fromSettings(m);
         }
 
         private static String database(Map<String, String> m) {

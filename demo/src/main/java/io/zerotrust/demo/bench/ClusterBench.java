@@ -62,9 +62,7 @@ public final class ClusterBench {
                 throw new IllegalArgumentException("--flink.rest=<the JobManager's REST address> is needed "
                         + "(./pipeline bench-cluster sets it)");
             }
-            ClusterJobs cluster = new ClusterJobs(m.get("flink.rest"),
-                    Path.of(m.getOrDefault("flink.conf", "var/flink/conf")).toAbsolutePath(),
-                    Path.of(m.getOrDefault("flink.jar", "stream-jobs/target/zt-stream-jobs-job.jar")).toAbsolutePath());
+            ClusterJobs cluster = ClusterJobs.fromSettings(m);
             return new Settings(m.getOrDefault("kafka", "127.0.0.1:9092"),
                     m.getOrDefault("registry", "http://127.0.0.1:8081"), events, ps, cluster,
                     Path.of(m.getOrDefault("dir", "var/bench-cluster")).toAbsolutePath());

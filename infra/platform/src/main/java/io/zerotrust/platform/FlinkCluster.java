@@ -516,6 +516,29 @@ public final class FlinkCluster implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Waits until job {@code id} is RUNNING with every one of its tasks running, or has ended (FAILED, CANCELED,
+     * FINISHED), or {@code timeout} has passed; returns its state then ({@code RUNNING} when it runs).
+     */
+    public static String awaitRunning(String url, String id, java.time.Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            String state = jobState(url, id);
+            if (state.equals("RUNNING") && allTasksRunning(url, id)) {
+                return state;
+            }
+            if (List.of("FAILED", "CANCELED", "FINISHED").contains(state) || System.nanoTime() > deadline) {
+                return state;
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for job " + id, e);
+            }
+        }
+    }
+
     /** Whether job {@code id} is RUNNING with every one of its tasks running. */
     public static boolean allTasksRunning(String url, String id) throws IOException {
         JsonNode tasks = FlinkCluster.get(url, "/jobs/" + id).path("status-counts");

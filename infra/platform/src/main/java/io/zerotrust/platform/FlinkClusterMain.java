@@ -294,18 +294,7 @@ public final class FlinkClusterMain {
         System.out.println("submitting " + job.name() + " to " + url + (savepoint != null ? " from the savepoint" : "")
                 + " ...");
         String id = FlinkCluster.submit(confDir, url, jar, job.mainClass(), jobArgs, savepoint);
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        String state = "";
-        while (System.nanoTime() < deadline) {
-            state = FlinkCluster.jobState(url, id);
-            if (state.equals("RUNNING") && FlinkCluster.allTasksRunning(url, id)) {
-                break;
-            }
-            if (List.of("FAILED", "CANCELED", "FINISHED").contains(state)) {
-                break;
-            }
-            sleep(500);
-        }
+        String state = FlinkCluster.awaitRunning(url, id, Duration.ofSeconds(90));
         if (!state.equals("RUNNING")) {
             throw new PlatformException(job.name() + " (" + id + ") is " + state + ", not RUNNING; see "
                     + url + "/#/job/" + id + "/exceptions" + (local ? " and " + dir(s).resolve("log") : ""));
