@@ -1,5 +1,6 @@
 package io.zerotrust.ingest;
 
+import io.zerotrust.ingest.parse.FlowCsv;
 import io.zerotrust.ingest.parse.ZeekTsv;
 import io.zerotrust.schemas.topics.Topics;
 import java.io.BufferedReader;
@@ -202,13 +203,14 @@ public final class Replay {
      */
     static void eachRecord(String source, Path f, RecordSink sink) throws Exception {
         ZeekTsv tsv = source.equals("zeek") ? new ZeekTsv() : null;
+        FlowCsv csv = source.equals("flow") ? new FlowCsv() : null; // CSV rows as JSON keyed by the header
         try (InputStream in = open(f); BufferedReader r = new BufferedReader(new InputStreamReader(in,
                 StandardCharsets.UTF_8), 1 << 16)) {
             for (String line; (line = r.readLine()) != null; ) {
                 if (line.isBlank()) {
                     continue;
                 }
-                String record = tsv == null ? line : zeekRecord(tsv, line);
+                String record = tsv != null ? zeekRecord(tsv, line) : csv != null ? csv.record(line) : line;
                 if (record != null) {
                     sink.accept(record);
                 }
