@@ -9,10 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 
@@ -174,15 +172,6 @@ public final class FlowColumnMap {
 
     boolean fits(FlatJson row) {
         return column(row, srcIp) != null && column(row, dstIp) != null && column(row, start) != null;
-    }
-
-    /** The canonical names and their columns, for messages. */
-    Map<String, String> describe() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("src.ip", String.join("|", srcIp));
-        m.put("dst.ip", String.join("|", dstIp));
-        m.put("start", String.join("|", start));
-        return m;
     }
 
     @Override
