@@ -174,6 +174,16 @@ public final class FlowColumnMap {
         return column(row, srcIp) != null && column(row, dstIp) != null && column(row, start) != null;
     }
 
+    /** Every column the map names. */
+    List<String> columns() {
+        List<String> all = new ArrayList<>();
+        for (String[] c : List.of(srcIp, srcPort, dstIp, dstPort, protocol, start, end, duration, srcBytes, dstBytes,
+                srcPackets, dstPackets, flags, syn, ack, rst, fin, sensor, label)) {
+            all.addAll(Arrays.asList(c));
+        }
+        return all;
+    }
+
     @Override
     public String toString() {
         return name;

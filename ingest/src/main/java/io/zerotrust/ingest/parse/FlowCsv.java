@@ -1,10 +1,6 @@
 package io.zerotrust.ingest.parse;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,9 +30,10 @@ import java.util.Map;
  */
 public final class FlowCsv {
 
-    private static final JsonFactory JSON = new JsonFactory();
-
     private String[] names;
+    /** Each name as JSON, with the comma before it and the colon after it. */
+    private String[] jsonNames;
+    private int jsonNamesLength;
     private boolean summary;
 
     /** Whether a header has been read: the lines that follow are rows. */
@@ -88,17 +85,25 @@ public final class FlowCsv {
             throw new IllegalArgumentException(fields.size() + " values for the " + names.length
                     + " columns of the header");
         }
-        StringWriter out = new StringWriter(line.length() + 24 * names.length);
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
-            for (int i = 0; i < names.length; i++) {
-                g.writeStringField(names[i], fields.get(i));
-            }
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // a StringWriter does not fail
+        StringBuilder out = new StringBuilder(line.length() + 8 * names.length + jsonNamesLength);
+        out.append('{');
+        for (int i = 0; i < names.length; i++) {
+            out.append(jsonNames[i]);
+            string(out, fields.get(i));
         }
-        return out.toString();
+        return out.append('}').toString();
+    }
+
+    /** A JSON string: as it is when nothing in it needs escaping (nearly always), else escaped by Jackson's rules. */
+    private static void string(StringBuilder out, String v) {
+        for (int i = 0; i < v.length(); i++) {
+            char c = v.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\') {
+                out.append('"').append(JsonStringEncoder.getInstance().quoteAsString(v)).append('"');
+                return;
+            }
+        }
+        out.append('"').append(v).append('"');
     }
 
     private void header(List<String> fields) {
@@ -113,6 +118,17 @@ public final class FlowCsv {
             n[i] = times == 1 ? name : name + "." + (times - 1);
         }
         names = n;
+        jsonNames = new String[n.length];
+        jsonNamesLength = 0;
+        for (int i = 0; i < n.length; i++) {
+            StringBuilder b = new StringBuilder(n[i].length() + 4);
+            if (i > 0) {
+                b.append(',');
+            }
+            string(b, n[i]);
+            jsonNames[i] = b.append(':').toString();
+            jsonNamesLength += jsonNames[i].length();
+        }
         summary = false;
     }
 

@@ -40,6 +40,8 @@ public final class FlowParser implements SourceParser {
 
     private final List<FlowColumnMap> maps;
     private final ZoneId zone;
+    /** Every column any map names: the only ones read of a record. */
+    private final java.util.Set<String> columns;
 
     /** The bundled maps only. */
     public FlowParser(ZoneId zone) {
@@ -57,6 +59,9 @@ public final class FlowParser implements SourceParser {
         }
         this.maps = List.copyOf(m);
         this.zone = zone;
+        java.util.Set<String> columns = new java.util.HashSet<>();
+        this.maps.forEach(map -> columns.addAll(map.columns()));
+        this.columns = java.util.Set.copyOf(columns);
     }
 
     @Override
@@ -77,7 +82,7 @@ public final class FlowParser implements SourceParser {
                     + " (./pipeline replay --source flow FILE); this row came without a header before it, or did"
                     + " not fit it (another number of values)");
         }
-        FlatJson row = FlatJson.parse(raw);
+        FlatJson row = FlatJson.parse(raw, columns);
         FlowColumnMap map = null;
         for (FlowColumnMap m : maps) {
             if (m.fits(row)) {
