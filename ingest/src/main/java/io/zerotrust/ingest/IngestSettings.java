@@ -1,5 +1,6 @@
 package io.zerotrust.ingest;
 
+import io.zerotrust.ingest.parse.FlowColumnMap;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.LinkedHashMap;
@@ -11,13 +12,15 @@ import java.util.Properties;
  * at start with messages that name the key. Everything else in the properties goes to Kafka Streams.
  */
 public record IngestSettings(String registryUrl, Duration dedupWindow, ZoneId windowsZone, ZoneId sshdZone,
-                             java.nio.file.Path geoFile) {
+                             java.nio.file.Path geoFile, ZoneId flowZone, FlowColumnMap flowColumnMap) {
 
     public static final String REGISTRY_URL = "ingest.registry.url";
     public static final String DEDUP_WINDOW = "ingest.dedup.window.ms";
     public static final String WINDOWS_ZONE = "ingest.windows.zone";
     public static final String SSHD_ZONE = "ingest.sshd.zone";
     public static final String GEO_FILE = "ingest.geo.file";
+    public static final String FLOW_ZONE = "ingest.flow.zone";
+    public static final String FLOW_COLUMN_MAP = "ingest.flow.column.map";
 
     /** Every key with its default and what it is for. */
     public static final Map<String, String[]> KEYS = new LinkedHashMap<>();
@@ -29,6 +32,9 @@ public record IngestSettings(String registryUrl, Duration dedupWindow, ZoneId wi
         KEYS.put(SSHD_ZONE, new String[] {"UTC", "zone of syslog time stamps without one (Oct 22 04:30:01)"});
         KEYS.put(GEO_FILE, new String[] {"", "address ranges -> country CSV (cidr,country,lat,lon[,label]); empty:"
                 + " the bundled table"});
+        KEYS.put(FLOW_ZONE, new String[] {"UTC", "zone of flow CSV times without one (2024-03-05 10:11:12)"});
+        KEYS.put(FLOW_COLUMN_MAP, new String[] {"", "a flow CSV column map (properties: src.ip=..., start=...),"
+                + " tried before the bundled ones; empty: only the bundled maps"});
     }
 
     public static IngestSettings from(Properties p) {
@@ -52,7 +58,25 @@ public record IngestSettings(String registryUrl, Duration dedupWindow, ZoneId wi
                     + " address ranges, or leave it empty for the bundled table");
         }
         return new IngestSettings(registry, Duration.ofMillis(window), zone(p, WINDOWS_ZONE), zone(p, SSHD_ZONE),
-                geo.isEmpty() ? null : java.nio.file.Path.of(geo));
+                geo.isEmpty() ? null : java.nio.file.Path.of(geo), zone(p, FLOW_ZONE), columnMap(get(p, FLOW_COLUMN_MAP)));
+    }
+
+    /** The user's flow column map, read and checked now so that a wrong one stops the ingest at start. */
+    private static FlowColumnMap columnMap(String file) {
+        if (file.isBlank()) {
+            return null;
+        }
+        java.nio.file.Path path = java.nio.file.Path.of(file.trim());
+        if (!java.nio.file.Files.isReadable(path)) {
+            throw new IllegalArgumentException(FLOW_COLUMN_MAP + ": cannot read '" + file + "'; give a readable"
+                    + " properties file of column names (docs/ingest.md, Flow records), or leave it empty for the"
+                    + " bundled maps");
+        }
+        try {
+            return FlowColumnMap.load(path);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException(FLOW_COLUMN_MAP + ": " + e.getMessage());
+        }
     }
 
     private static String get(Properties p, String key) {

@@ -1,6 +1,7 @@
 package io.zerotrust.ingest;
 
 import io.zerotrust.ingest.parse.EnvoyParser;
+import io.zerotrust.ingest.parse.FlowParser;
 import io.zerotrust.ingest.parse.SourceParser;
 import io.zerotrust.ingest.parse.SshdParser;
 import io.zerotrust.ingest.parse.WindowsParser;
@@ -37,7 +38,7 @@ public final class IngestTopology {
     /** The parsers, one per source of {@link Topics#RAW_SOURCES}. */
     static List<SourceParser> parsers(IngestSettings s) {
         return List.of(new ZeekParser(), new WindowsParser(s.windowsZone()), new SshdParser(s.sshdZone()),
-                new EnvoyParser());
+                new EnvoyParser(), new FlowParser(s.flowColumnMap(), s.flowZone()));
     }
 
     /** A global store's processor: keeps each record under its key, removes it on a tombstone. */

@@ -2,6 +2,7 @@ package io.zerotrust.ingest;
 
 import io.zerotrust.avro.ConnectionEvent;
 import io.zerotrust.ingest.parse.BadRecord;
+import io.zerotrust.ingest.parse.FlowCsv;
 import io.zerotrust.ingest.parse.Memory;
 import io.zerotrust.ingest.parse.SourceParser;
 import io.zerotrust.ingest.parse.ZeekTsv;
@@ -50,6 +51,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * is 1 when more than {@code --max-dead-letter-share} of the records were dead-lettered, 3 when the ingest did not
  * consume what was sent.
  *
+ * <p>Flow CSV rows, likewise, are sent as JSON objects keyed by their file's header ({@link FlowCsv}).
+ *
  * <p>Zeek's default TSV logs are converted here: a row means nothing without its file's header, so for
  * {@code --source zeek} a file (or zip entry) whose lines start with a {@code #separator} header is converted, each
  * data row sent as the equivalent Zeek JSON object ({@link ZeekTsv}); headers and footers are not sent. A row that
@@ -66,24 +69,24 @@ public final class Replay {
 
     /** A replay's settings. */
     public record Options(String source, String bootstrap, String registryUrl, String ingestApp, List<Path> files,
-                          boolean fileOrder, Duration patience) {
+                          boolean fileOrder, Duration patience, Properties parserSettings) {
 
         /** Sends in time order and waits up to two minutes without progress; registry and ingest as the defaults. */
         public static Options of(String source, String bootstrap, List<Path> files) {
             return new Options(source, bootstrap, System.getenv().getOrDefault("ZT_REGISTRY_URL",
-                    "http://127.0.0.1:8081"), "zt-ingest", files, false, Duration.ofSeconds(120));
+                    "http://127.0.0.1:8081"), "zt-ingest", files, false, Duration.ofSeconds(120), new Properties());
         }
 
         public Options fileOrder(boolean f) {
-            return new Options(source, bootstrap, registryUrl, ingestApp, files, f, patience);
+            return new Options(source, bootstrap, registryUrl, ingestApp, files, f, patience, parserSettings);
         }
 
         public Options ingest(String registry, String app) {
-            return new Options(source, bootstrap, registry, app, files, fileOrder, patience);
+            return new Options(source, bootstrap, registry, app, files, fileOrder, patience, parserSettings);
         }
 
         public Options waiting(Duration w) {
-            return new Options(source, bootstrap, registryUrl, ingestApp, files, fileOrder, w);
+            return new Options(source, bootstrap, registryUrl, ingestApp, files, fileOrder, w, parserSettings);
         }
     }
 
@@ -113,6 +116,7 @@ public final class Replay {
         boolean noWait = false;
         Duration wait = Duration.ofSeconds(120);
         double maxShare = 0.05;
+        Properties parserSettings = new Properties();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : null;
@@ -123,6 +127,8 @@ public final class Replay {
                     wait = Duration.ofSeconds(seconds(value));
                 } else if (a.startsWith("--registry=")) {
                     registry = value;
+                } else if (a.startsWith("--ingest.") && value != null) {
+                    parserSettings.put(a.substring(2, a.indexOf('=')), value);
                 } else if (a.startsWith("--ingest-app=")) {
                     ingestApp = value;
                 } else if (a.startsWith("--bootstrap=")) {
@@ -175,12 +181,20 @@ public final class Replay {
             }
         }
         if (dryRun) {
-            List<DryRun.Tally> tallies = DryRun.run(parser(sourceName), files, System.currentTimeMillis());
+            SourceParser parser;
+            try {
+                parser = parser(sourceName, parserSettings);
+            } catch (IllegalArgumentException e) {
+                System.err.println("replay: " + e.getMessage());
+                System.exit(2);
+                return;
+            }
+            List<DryRun.Tally> tallies = DryRun.run(parser, files, System.currentTimeMillis());
             System.out.print(DryRun.report(tallies, false));
             System.exit(verdict(tallies.get(tallies.size() - 1), maxShare, false, System.out));
             return;
         }
-        Options o = new Options(source, bootstrap, registry, ingestApp, files, fileOrder, wait);
+        Options o = new Options(source, bootstrap, registry, ingestApp, files, fileOrder, wait, parserSettings);
         Sent sent = send(o, !noWait, System.err);
         System.out.println("replay: " + sent.records() + " records from " + files.size() + " file(s) into "
                 + sent.topic() + (fileOrder ? ", file by file" : ", in time order"));
@@ -200,9 +214,12 @@ public final class Replay {
         System.exit(verdict(r.tallies().get(r.tallies().size() - 1), maxShare, true, System.out));
     }
 
-    /** The ingest's parser of {@code source}, with default settings. */
-    static SourceParser parser(String source) {
-        return IngestTopology.parsers(IngestSettings.from(new Properties())).stream()
+    /**
+     * The ingest's parser of {@code source}, with the ingest's settings {@code settings} ({@code ingest.*} keys, such
+     * as a flow column map or a time zone; defaults for the others).
+     */
+    static SourceParser parser(String source, Properties settings) {
+        return IngestTopology.parsers(IngestSettings.from(settings)).stream()
                 .filter(p -> p.source().equals(source)).findFirst().orElseThrow(() -> new IllegalArgumentException(
                         "no parser for source '" + source + "'"));
     }
@@ -254,7 +271,10 @@ public final class Replay {
         System.err.println("usage: ./pipeline replay --source <" + String.join("|", Topics.RAW_SOURCES)
                 + "> [--bootstrap HOST:PORT] [--file-order] [--wait=120 | --no-wait]\n"
                 + "                       [--max-dead-letter-share=0.05] [--dry-run] FILE...\n"
-                + "  plain, .gz or .zip files; one record per line; Zeek TSV logs are sent as Zeek JSON.\n"
+                + "  plain, .gz or .zip files; one record per line; Zeek TSV logs are sent as Zeek JSON, flow CSV rows"
+                + " as JSON\n  keyed by their header. --ingest.<key>=<value>: an ingest setting the parser reads, e.g."
+                + " --ingest.flow.column.map=FILE\n  or --ingest.sshd.zone=+02:00 (the ingest itself must have the"
+                + " same).\n"
                 + "  Records of all files are sent merged in the order of their time stamps (--file-order: file after"
                 + " file),\n  then replay waits for the ingest (--ingest-app=zt-ingest; gives up after --wait seconds"
                 + " without progress)\n  and prints per file and in total the records sent, events written, records"
@@ -336,7 +356,7 @@ public final class Replay {
                             + f.getFileName()));
                 }
             } else {
-                try (RecordMerge merge = inTimeOrder(o.source(), o.files(), progress)) {
+                try (RecordMerge merge = inTimeOrder(o.source(), o.files(), o.parserSettings(), progress)) {
                     for (java.util.Iterator<RecordMerge.Item> it = merge.merged(); it.hasNext(); ) {
                         RecordMerge.Item item = it.next();
                         sender.send(item.file(), item.seq(), item.record(), "at "
@@ -364,8 +384,9 @@ public final class Replay {
      * The records of {@code files}, each with its time as the ingest's parser reads it (the earliest of its events;
      * a record without one takes the time of the record before it in its file), ready to be merged.
      */
-    static RecordMerge inTimeOrder(String source, List<Path> files, java.io.PrintStream progress) throws Exception {
-        SourceParser parser = parser(source);
+    static RecordMerge inTimeOrder(String source, List<Path> files, Properties parserSettings,
+                                   java.io.PrintStream progress) throws Exception {
+        SourceParser parser = parser(source, parserSettings);
         Memory memory = Memory.inMap(100_000);
         long received = System.currentTimeMillis();
         RecordMerge merge = new RecordMerge();
@@ -420,17 +441,19 @@ public final class Replay {
 
     /**
      * Hands {@code sink} every record of file {@code f} of {@code source}: each non-blank line, but for Zeek TSV logs,
-     * whose rows become Zeek JSON and whose headers are not records ({@link #zeekRecord}).
+     * whose rows become Zeek JSON and whose headers are not records ({@link #zeekRecord}), and flow CSV files, whose
+     * rows become JSON objects keyed by their header ({@link FlowCsv}).
      */
     static void eachRecord(String source, Path f, RecordSink sink) throws Exception {
         ZeekTsv tsv = source.equals("zeek") ? new ZeekTsv() : null;
+        FlowCsv csv = source.equals("flow") ? new FlowCsv() : null; // CSV rows as JSON keyed by the header
         try (InputStream in = open(f); BufferedReader r = new BufferedReader(new InputStreamReader(in,
                 StandardCharsets.UTF_8), 1 << 16)) {
             for (String line; (line = r.readLine()) != null; ) {
                 if (line.isBlank()) {
                     continue;
                 }
-                String record = tsv == null ? line : zeekRecord(tsv, line);
+                String record = tsv != null ? zeekRecord(tsv, line) : csv != null ? csv.record(line) : line;
                 if (record != null) {
                     sink.accept(record);
                 }

@@ -189,10 +189,11 @@ class IngestTopologyITCase {
     void malformedRecordsAllReachTheDeadLetterTopic(TestPlatform platform) {
         withDriver(platform, d -> {
             Random random = new Random(42);
-            Map<String, List<String>> samples = samples();
+            Map<String, List<String>> samples = new java.util.HashMap<>(samples());
+            samples.put("flow", flowSamples());
             List<String[]> sent = new ArrayList<>();
             for (int i = 0; i < 10_400; i++) {
-                String source = Topics.RAW_SOURCES.get(i % 4);
+                String source = Topics.RAW_SOURCES.get(i % Topics.RAW_SOURCES.size());
                 List<String> lines = samples.get(source);
                 String good = lines.get(random.nextInt(lines.size()));
                 String bad = broken(source, good, random, i);
@@ -235,11 +236,25 @@ class IngestTopologyITCase {
             }
             case 3 -> json ? "{\"note\":\"" + "x".repeat(random.nextInt(50)) + "\"}" // valid JSON, nothing we map
                     : good.replaceFirst("sshd\\[", "systemd["); // another program's line
-            case 4 -> json ? good.replaceFirst("\"(ts|start_time|EventTime)\":\"?[^,\"]*\"?", "\"$1\":\"noon\"")
+            case 4 -> json ? good.replaceFirst("\"(ts|start_time|EventTime|Timestamp|firstSeen)\":\"?[^,\"]*\"?",
+                            "\"$1\":\"noon\"")
                     .replaceFirst("\"EventID\":\\d+", "\"EventID\":\"x\"")
                     : good.replaceAll("\\b\\d{1,3}(\\.\\d{1,3}){3}\\b", "not-an-ip"); // a field of the wrong kind
             default -> json ? "" : "\u0000"; // empty, or one NUL
         };
+    }
+
+    /** The rows of every flow sample as replay sends them (JSON keyed by the header). */
+    static List<String> flowSamples() {
+        try {
+            List<String> rows = new ArrayList<>();
+            for (String sample : FlowIngestITCase.SAMPLES) {
+                rows.addAll(FlowIngestITCase.replayed(FlowCsvTest.SAMPLES.resolve(sample)));
+            }
+            return rows;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static Map<String, List<String>> samples() {

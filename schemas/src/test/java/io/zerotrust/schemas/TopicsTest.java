@@ -15,7 +15,7 @@ class TopicsTest {
         assertThat(Topics.all()).extracting(Topic::name).doesNotHaveDuplicates().contains(
                 "conn.events", "telemetry.dlq", "risk.scores", "anomalies", "enforcement.decisions",
                 "enforcement.acks", "policy.rules", "telemetry.raw.zeek", "telemetry.raw.windows",
-                "telemetry.raw.sshd", "telemetry.raw.envoy", "inventory.devices", "inventory.identities");
+                "telemetry.raw.sshd", "telemetry.raw.envoy", "telemetry.raw.flow", "inventory.devices", "inventory.identities");
         assertThat(Topics.avroTopics()).hasSize(9);
     }
 

@@ -29,6 +29,14 @@ final class FlatJson {
     }
 
     static FlatJson parse(byte[] raw) throws BadRecord {
+        return parse(raw, null);
+    }
+
+    /**
+     * A record of which only the top-level fields named in {@code only} are kept (null: all): a wide record (a flow
+     * export's 84 columns) is read without decoding the values nobody asks for. The others are absent.
+     */
+    static FlatJson parse(byte[] raw, java.util.Set<String> only) throws BadRecord {
         Map<String, Object> m = new HashMap<>(48);
         try (JsonParser p = FACTORY.createParser(raw)) {
             JsonToken t = p.nextToken();
@@ -36,7 +44,7 @@ final class FlatJson {
                 throw new BadRecord("parse_error", t == null ? "not a JSON object (empty record)"
                         : "not a JSON object");
             }
-            t = fields(p, "", m);
+            t = fields(p, "", m, only);
             if (t != JsonToken.END_OBJECT) {
                 throw new BadRecord("parse_error", "not valid JSON: unexpected " + t);
             }
@@ -50,10 +58,16 @@ final class FlatJson {
     }
 
     /** Reads an object's fields into {@code m} under {@code prefix}; returns the token that ended them. */
-    private static JsonToken fields(JsonParser p, String prefix, Map<String, Object> m) throws IOException {
+    private static JsonToken fields(JsonParser p, String prefix, Map<String, Object> m, java.util.Set<String> only)
+            throws IOException {
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             String name = prefix + p.currentName();
+            if (only != null && !only.contains(name)) {
+                p.nextToken();
+                p.skipChildren();
+                continue;
+            }
             switch (p.nextToken()) {
                 case VALUE_STRING -> m.put(name, p.getText());
                 case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> m.put(name, p.getNumberValue());
@@ -61,7 +75,7 @@ final class FlatJson {
                 case VALUE_FALSE -> m.put(name, Boolean.FALSE);
                 case START_OBJECT -> {
                     m.put(name, OBJECT);
-                    fields(p, name + ".", m);
+                    fields(p, name + ".", m, null);
                 }
                 case START_ARRAY -> {
                     p.skipChildren();

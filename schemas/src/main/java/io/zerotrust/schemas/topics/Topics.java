@@ -23,7 +23,7 @@ import java.util.Optional;
 public final class Topics {
 
     /** Third-party telemetry sources with a raw topic each ({@code telemetry.raw.<source>}). */
-    public static final List<String> RAW_SOURCES = List.of("zeek", "windows", "sshd", "envoy");
+    public static final List<String> RAW_SOURCES = List.of("zeek", "windows", "sshd", "envoy", "flow");
 
     public static final Topic<String, ConnectionEvent> CONN_EVENTS = Topic.avro("conn.events",
             ConnectionEvent.class, 6, CleanupPolicy.DELETE, Duration.ofDays(7),
