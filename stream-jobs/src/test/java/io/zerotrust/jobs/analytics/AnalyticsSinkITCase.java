@@ -117,8 +117,9 @@ class AnalyticsSinkITCase {
                     int expectedRaw = events.size() * pass;
                     String expectedDecisions = Integer.toString(pass);
                     String expectedRollups = Integer.toString(2 * pass); // u2's two minutes, once per pass
-                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
-                            q(ch, "SELECT count() FROM " + db + ".conn_events").equals(
+                    // the job creates its tables when it starts: until then a query fails (unknown table)
+                    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                            .until(() -> q(ch, "SELECT count() FROM " + db + ".conn_events").equals(
                                     Integer.toString(expectedRaw))
                             && q(ch, "SELECT count() FROM " + db + ".decisions").equals(expectedDecisions)
                             && q(ch, "SELECT count() FROM " + db + ".rollup_1m WHERE dimension = 'user' AND key = '"
