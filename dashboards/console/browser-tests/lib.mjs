@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const openPages = new Set(); // the pages of newPage() not yet closed: run() screenshots them when a test fails
 
 export const DESKTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
@@ -32,7 +33,8 @@ export async function newPage(browser, { width, height, isMobile = false, hasTou
   });
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
-  page.once('close', () => context.close().catch(() => {}));
+  openPages.add(page);
+  page.once('close', () => { openPages.delete(page); context.close().catch(() => {}); });
   return page;
 }
 
@@ -59,8 +61,8 @@ export function test(name, fn) { tests.push({ name, fn }); }
 /** Registers clean-up (closing a browser, stopping a server) that run() calls after the last test. */
 export function after(fn) { afters.push(fn); }
 
-/** Runs the tests in order, prints TAP-like ok / not ok lines with timings and 'N passed, N failed', runs the
- *  after() clean-ups, then ends the process: status 1 when any test failed or none ran. ZT_TEST_FILTER runs only the
+/** Runs the tests in order, prints TAP-like ok / not ok lines with timings and 'N passed, N failed' (a failed test's
+ *  error, and a screenshot failed-TEST-N.png of each open page), runs the after() clean-ups, then ends the process: status 1 when any test failed or none ran. ZT_TEST_FILTER runs only the
  *  tests whose names contain it; ZT_FAIL_FAST stops at the first failure. */
 export async function run() {
   const filter = process.env.ZT_TEST_FILTER || '';
@@ -78,7 +80,12 @@ export async function run() {
     } catch (e) {
       failed++;
       console.log(`not ok ${i + 1} - ${t.name} (${Date.now() - t0} ms)`);
-      console.log(String((e && e.stack) || e).split('\n').slice(0, 12).map((l) => `  # ${l}`).join('\n'));
+      const text = String((e && e.stack) || e).replace(/\x1b\[[0-9;]*m/g, ''); // no terminal colours in logs
+      console.log(text.split('\n').slice(0, 12).map((l) => `  # ${l}`).join('\n'));
+      for (const [n, page] of [...openPages].entries()) {
+        const shot = await screenshot(page, `failed-${i + 1}-${n + 1}`).catch(() => null);
+        if (shot) console.log(`  # screenshot: ${shot}`);
+      }
       if (process.env.ZT_FAIL_FAST) break;
     }
   }
