@@ -68,6 +68,7 @@ public final class Console implements AutoCloseable {
     private final Audit audit;
     private final LiveFeed feed;
     private final KafkaProducer<String, EnforcementDecision> decisions;
+    private final com.clickhouse.client.api.Client clickhouse;
     private final Javalin app;
 
     private Console(ConsoleSettings s, Clock clock) throws IOException {
@@ -85,6 +86,9 @@ public final class Console implements AutoCloseable {
         RegistryClient registry = RegistryClient.connect(s.registryUrl());
         this.decisions = new KafkaProducer<>(p, Topics.ENFORCEMENT_DECISIONS.keySerde().serializer(),
                 Topics.ENFORCEMENT_DECISIONS.valueSerde(registry).serializer());
+        // server-side response compression off: ClickHouse 18.16 fails to write compressed responses (TestPlatform)
+        this.clickhouse = new com.clickhouse.client.api.Client.Builder().addEndpoint(s.clickhouseUrl())
+                .setUsername("default").setPassword("").compressServerResponse(false).build();
         this.app = Javalin.create(config -> {
             config.jetty.host = s.host();
             config.jetty.port = s.port();
@@ -119,6 +123,7 @@ public final class Console implements AutoCloseable {
                 require(ctx, Role.ANALYST);
                 ctx.json(audit.newest(200));
             });
+            // feature routes: each feature registers its own (EntityApi, PolicyApi, ...)
             config.routes.exception(ApiError.class, (e, ctx) -> ctx.status(e.status).json(JSON.createObjectNode()
                     .put("error", e.getMessage())));
         });
@@ -147,6 +152,24 @@ public final class Console implements AutoCloseable {
 
     public Users users() {
         return users;
+    }
+
+    /** The console's settings. */
+    ConsoleSettings settings() {
+        return settings;
+    }
+
+    /** The ClickHouse client (client-v2); queries must pass user input as query parameters, never in the SQL text. */
+    com.clickhouse.client.api.Client clickhouse() {
+        return clickhouse;
+    }
+
+    Audit audit() {
+        return audit;
+    }
+
+    LiveFeed feed() {
+        return feed;
     }
 
     /** A refusal with its HTTP status and a message for the person who made the request. */
@@ -189,7 +212,8 @@ public final class Console implements AutoCloseable {
         ctx.attribute("session", s);
     }
 
-    private static Sessions.Session require(Context ctx, Role role) {
+    /** The signed-in session of the request, if its role is at least {@code role}; else a 403 that says so. */
+    static Sessions.Session require(Context ctx, Role role) {
         Sessions.Session s = ctx.attribute("session");
         if (s == null || !s.role().atLeast(role)) {
             throw new ApiError(403, "this needs the " + role + " role; " + (s == null ? "nobody" : s.user() + " is "
@@ -245,7 +269,8 @@ public final class Console implements AutoCloseable {
         return JSON.createObjectNode().put("user", s.user()).put("role", s.role().toString()).put("csrf", s.csrf());
     }
 
-    private static JsonNode body(Context ctx) {
+    /** The request's JSON object body; else a 400 that says what is wrong. */
+    static JsonNode body(Context ctx) {
         try {
             JsonNode n = JSON.readTree(ctx.body());
             if (n == null || !n.isObject()) {
@@ -332,5 +357,6 @@ public final class Console implements AutoCloseable {
         app.stop();
         feed.close();
         decisions.close(Duration.ofSeconds(5));
+        clickhouse.close();
     }
 }

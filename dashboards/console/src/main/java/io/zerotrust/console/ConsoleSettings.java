@@ -12,7 +12,8 @@ import java.util.Map;
  * value stops it at start with a message naming the key.
  */
 public record ConsoleSettings(String host, int port, Path usersFile, Path auditFile, boolean secureCookies,
-                              Duration sessionIdle, String kafkaBootstrap, String registryUrl, String clickhouseUrl) {
+                              Duration sessionIdle, String kafkaBootstrap, String registryUrl, String clickhouseUrl,
+                              String clickhouseDatabase) {
 
     static final Map<String, String[]> KEYS = new LinkedHashMap<>();
 
@@ -27,6 +28,7 @@ public record ConsoleSettings(String host, int port, Path usersFile, Path auditF
         KEYS.put("kafka.bootstrap", new String[] {"127.0.0.1:9092", "Kafka bootstrap servers"});
         KEYS.put("registry.url", new String[] {"http://127.0.0.1:8081", "schema registry URL"});
         KEYS.put("clickhouse.url", new String[] {"http://127.0.0.1:8123", "ClickHouse HTTP URL"});
+        KEYS.put("clickhouse.database", new String[] {"zt", "the analytics database (the sink's)"});
     }
 
     public static String envName(String key) {
@@ -80,7 +82,16 @@ public record ConsoleSettings(String host, int port, Path usersFile, Path auditF
         }
         return new ConsoleSettings(v.get("console.host"), port, Path.of(v.get("console.users.file")),
                 Path.of(v.get("console.audit.file")), secure.equals("true"), Duration.ofMinutes(idle),
-                v.get("kafka.bootstrap"), v.get("registry.url"), v.get("clickhouse.url").replaceAll("/+$", ""));
+                v.get("kafka.bootstrap"), v.get("registry.url"), v.get("clickhouse.url").replaceAll("/+$", ""),
+                database(v.get("clickhouse.database")));
+    }
+
+    private static String database(String db) {
+        if (!db.matches("[A-Za-z_][A-Za-z0-9_]{0,63}")) {
+            throw new IllegalArgumentException("clickhouse.database must be a plain database name (letters, digits, "
+                    + "'_'), got '" + db + "'");
+        }
+        return db;
     }
 
     private static int number(Map<String, String> v, String key, int min, int max) {
