@@ -335,7 +335,8 @@ final class EntityApi {
         Client ch = console.clickhouse();
         QuerySettings settings = new QuerySettings().setFormat(ClickHouseFormat.JSONEachRow);
         boolean server = serverParams();
-        try (QueryResponse r = (server ? ch.query(sql, params, settings) : ch.query(bind(sql, params), settings))
+        String text = sql + " FORMAT JSONEachRow"; // 18.16 answers in its default format whatever the setting says
+        try (QueryResponse r = (server ? ch.query(text, params, settings) : ch.query(bind(text, params), settings))
                 .get(30, TimeUnit.SECONDS)) {
             String body = new String(r.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             List<JsonNode> out = new ArrayList<>();
