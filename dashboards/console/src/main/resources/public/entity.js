@@ -277,6 +277,11 @@ function showDecisions(list) {
       ['applied', applied]];
     for (const [label, td] of values) {
       td.dataset.label = label;
+      if (td.childNodes.length > 1) { // one box per cell, so that the phone layout puts it beside its label
+        const box = el('div');
+        box.append(...td.childNodes);
+        td.append(box);
+      }
       tr.append(td);
     }
     return tr;
