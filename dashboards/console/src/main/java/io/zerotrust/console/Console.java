@@ -124,6 +124,7 @@ public final class Console implements AutoCloseable {
                 ctx.json(audit.newest(200));
             });
             // feature routes: each feature registers its own (EntityApi, PolicyApi, ...)
+            PolicyApi.register(config.routes, this);
             config.routes.exception(ApiError.class, (e, ctx) -> ctx.status(e.status).json(JSON.createObjectNode()
                     .put("error", e.getMessage())));
         });
