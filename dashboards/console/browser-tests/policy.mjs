@@ -18,6 +18,7 @@ const HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script>';
 const browser = await launch();
 after(() => browser.close());
 const dialogs = [];
+const rule = 'ui-threshold-' + Date.now().toString(36); // a rule of its own: other tests may share policy.rules
 let page;
 
 async function signIn(p, [user, password]) {
@@ -41,15 +42,26 @@ test('an admin sees the rules in force and the policy version', async () => {
   assert.match(await rowOf(page, 'off-hours-shadow').locator('.mode').textContent(), /SHADOW/);
 });
 
-test('a threshold edited in the form is published as the next version', async () => {
+test('a threshold rule added and then edited in the form is published as the next version', async () => {
   const before = await page.locator('#policy-version').textContent();
-  await rowOf(page, 'high-step-up').getByRole('button', { name: 'Edit high-step-up' }).click();
-  assert.equal(await page.getByLabel('Rule id').inputValue(), 'high-step-up');
-  await page.getByLabel('Minimum score (0–100)').fill('55');
+  await page.getByLabel('Rule id').fill(rule);
+  await page.getByLabel('Kind').selectOption('THRESHOLD');
+  await page.getByLabel('Description').fill('users at a high score must authenticate again');
+  await page.getByLabel(/^Entity types/).fill('USER');
+  await page.getByLabel('Minimum score (0–100)').fill('90');
+  await page.getByLabel('Action', { exact: true }).selectOption('STEP_UP');
+  await page.getByLabel('TTL (minutes)').fill('20');
   await page.getByRole('button', { name: 'Publish rule' }).click();
-  await page.locator('#rule-result', { hasText: 'published high-step-up v2' }).waitFor();
-  await rowOf(page, 'high-step-up').locator('.version', { hasText: 'v2' }).waitFor();
-  assert.match(await rowOf(page, 'high-step-up').textContent(), /score ≥ 55/);
+  await page.locator('#rule-result', { hasText: `published ${rule} v1` }).waitFor();
+  await rowOf(page, rule).locator('.version', { hasText: 'v1' }).waitFor();
+  await rowOf(page, rule).getByRole('button', { name: `Edit ${rule}` }).click();
+  assert.equal(await page.getByLabel('Rule id').inputValue(), rule);
+  assert.equal(await page.getByLabel('Minimum score (0–100)').inputValue(), '90');
+  await page.getByLabel('Minimum score (0–100)').fill('80');
+  await page.getByRole('button', { name: 'Publish rule' }).click();
+  await page.locator('#rule-result', { hasText: `published ${rule} v2` }).waitFor();
+  await rowOf(page, rule).locator('.version', { hasText: 'v2' }).waitFor();
+  assert.match(await rowOf(page, rule).textContent(), /score ≥ 80/);
   await page.locator('#policy-version').filter({ hasNotText: before }).waitFor();
 });
 
@@ -57,42 +69,43 @@ test('a bad field is refused, naming it', async () => {
   await page.getByLabel('Minimum score (0–100)').fill('150');
   await page.getByRole('button', { name: 'Publish rule' }).click();
   await page.locator('#rule-result', { hasText: 'minScore must be from 0 to 100' }).waitFor();
-  await rowOf(page, 'high-step-up').locator('.version', { hasText: 'v2' }).waitFor();
+  await rowOf(page, rule).locator('.version', { hasText: 'v2' }).waitFor();
 });
 
 test('a rule put in shadow mode shows its would-have-fired count', async () => {
-  await rowOf(page, 'critical-block').getByRole('button', { name: 'Shadow critical-block' }).click();
-  await page.locator('#policy-note', { hasText: 'critical-block is now SHADOW' }).waitFor();
-  const counts = rowOf(page, 'critical-block').locator('.counts');
-  await counts.filter({ hasText: /^1 \/ 1 \(1 \/ 1 entities\)/ }).waitFor();
-  assert.match(await rowOf(page, 'critical-block').locator('.mode').textContent(), /SHADOW/);
+  await rowOf(page, rule).getByRole('button', { name: `Shadow ${rule}` }).click();
+  await page.locator('#policy-note', { hasText: `${rule} is now SHADOW` }).waitFor();
+  const counts = rowOf(page, rule).locator('.counts');
+  await counts.filter({ hasText: /^1 \/ 1 \(1 \/ 1 entities\)/ }).waitFor(); // user:pat at 85
+  assert.match(await rowOf(page, rule).locator('.mode').textContent(), /SHADOW/);
   await screenshot(page, 'console-policy-desktop');
-  await rowOf(page, 'critical-block').getByRole('button', { name: 'Enforce critical-block' }).click();
-  await page.locator('#policy-note', { hasText: 'critical-block is now ENFORCE' }).waitFor();
 });
 
 test('the history lists every version and a rollback publishes the old content as a new version', async () => {
-  await rowOf(page, 'high-step-up').getByRole('button', { name: 'History of high-step-up' }).click();
+  await rowOf(page, rule).getByRole('button', { name: `History of ${rule}` }).click();
   await page.locator('#history li[data-version="1"]').waitFor();
-  assert.equal(await page.locator('#history li').count(), 2);
+  assert.equal(await page.locator('#history li').count(), 3);
   await page.locator('#changes li', { hasText: 'policy.edit: v1 → v2' }).waitFor();
+  await page.locator('#changes li', { hasText: 'policy.mode: v2 → v3' }).waitFor();
   await page.getByRole('button', { name: 'Roll back to v1' }).click();
-  await page.locator('#policy-note', { hasText: 'high-step-up rolled back to v1 as v3' }).waitFor();
-  await rowOf(page, 'high-step-up').locator('.version', { hasText: 'v3' }).waitFor();
-  assert.doesNotMatch(await rowOf(page, 'high-step-up').textContent(), /score ≥/);
+  await page.locator('#policy-note', { hasText: `${rule} rolled back to v1 as v4` }).waitFor();
+  await rowOf(page, rule).locator('.version', { hasText: 'v4' }).waitFor();
+  assert.match(await rowOf(page, rule).textContent(), /score ≥ 90/);
+  assert.match(await rowOf(page, rule).locator('.mode').textContent(), /ENFORCE/);
 });
 
 test('hostile text in a rule is shown as text and runs nowhere', async () => {
-  await page.getByLabel('Rule id').fill('it-hostile');
+  await page.getByLabel('Rule id').fill('it-hostile-' + Date.now().toString(36));
   await page.getByLabel('Kind').selectOption('OVERRIDE');
   await page.getByLabel('Description').fill(HOSTILE);
   await page.getByLabel('Minimum score (0–100)').fill('');
   await page.getByLabel(/^Entities/).fill('user:mallory');
   await page.getByLabel('Action', { exact: true }).selectOption('BLOCK');
   await page.getByRole('button', { name: 'Publish rule' }).click();
-  await page.locator('#rule-result', { hasText: 'published it-hostile v1' }).waitFor();
-  await rowOf(page, 'it-hostile').waitFor();
-  assert.equal(await rowOf(page, 'it-hostile').locator('.meta').first().textContent(), HOSTILE);
+  const id = await page.getByLabel('Rule id').inputValue();
+  await page.locator('#rule-result', { hasText: `published ${id} v1` }).waitFor();
+  await rowOf(page, id).waitFor();
+  assert.equal(await rowOf(page, id).locator('.meta').first().textContent(), HOSTILE);
   await page.waitForTimeout(300);
   assert.deepEqual(dialogs, []);
   assert.equal(await page.locator('#rules img').count(), 0);
