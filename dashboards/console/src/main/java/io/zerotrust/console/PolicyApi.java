@@ -152,7 +152,7 @@ final class PolicyApi {
         long version = current == null ? 1 : current.getVersion() + 1;
         try {
             return RuleJson.edit(current, req, version, System.currentTimeMillis(), s.user() + " via console");
-        } catch (RuleJson.ApiErrorLike e) {
+        } catch (RuleJson.Invalid e) {
             throw new Console.ApiError(400, e.getMessage());
         }
     }

@@ -191,22 +191,22 @@ final class RuleJson {
                 out.add(edit(null, o, version, updatedAt, by));
             }
             return out;
-        } catch (java.io.IOException | ApiErrorLike e) {
+        } catch (java.io.IOException | Invalid e) {
             throw new IllegalStateException(source + ": " + e.getMessage(), e);
         }
     }
 
     /** The validation failure: a 400 that names the field. */
-    static final class ApiErrorLike extends RuntimeException {
+    static final class Invalid extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        ApiErrorLike(String message) {
+        Invalid(String message) {
             super(message);
         }
     }
 
-    private static ApiErrorLike bad(String message) {
-        return new ApiErrorLike(message);
+    private static Invalid bad(String message) {
+        return new Invalid(message);
     }
 
     private static String text(JsonNode n, String field) {
