@@ -125,6 +125,7 @@ public final class Console implements AutoCloseable {
             });
             // feature routes: each feature registers its own (EntityApi, PolicyApi, ...)
             EntityApi.register(config.routes, this);
+            PolicyApi.register(config.routes, this);
             config.routes.exception(ApiError.class, (e, ctx) -> ctx.status(e.status).json(JSON.createObjectNode()
                     .put("error", e.getMessage())));
         });
