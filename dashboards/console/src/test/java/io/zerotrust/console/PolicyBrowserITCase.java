@@ -7,13 +7,7 @@ import com.clickhouse.client.api.query.QueryResponse;
 import io.zerotrust.clickhouse.Migrations;
 import io.zerotrust.testkit.PlatformExtension;
 import io.zerotrust.testkit.TestPlatform;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -30,16 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(PlatformExtension.class)
 class PolicyBrowserITCase {
 
-    private static final Path TESTS = Path.of("browser-tests");
-
     @Test
     void editShadowCountHistoryRollbackRolesAndThePhoneLayoutInChromium(TestPlatform platform, @TempDir Path dir)
             throws Exception {
-        String chromium = System.getenv().getOrDefault("ZT_CHROMIUM", "/usr/bin/chromium");
-        assertThat(Files.isExecutable(Path.of(chromium)) && Files.isDirectory(TESTS.resolve(
-                "node_modules/playwright-core"))).as("chromium (%s) and npm playwright-core in %s/node_modules: "
-                + "run ./pipeline browser-check, which installs both (./pipeline test does)", chromium,
-                TESTS.toAbsolutePath()).isTrue();
+        BrowserTests.requireToolchain();
         String db = "policy_ui_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
         long now = System.currentTimeMillis() / 1000 - 300;
         try (Client ch = platform.clickhouse()) {
@@ -59,23 +47,9 @@ class PolicyBrowserITCase {
                 users.toString(), "console.audit.file", dir.resolve("audit.jsonl").toString(), "kafka.bootstrap",
                 platform.kafkaBootstrap(), "registry.url", platform.registryUrl(), "clickhouse.url",
                 platform.clickhouseUrl(), "clickhouse.database", db)))) {
-            ProcessBuilder pb = new ProcessBuilder("node", "policy.mjs").directory(TESTS.toFile())
-                    .redirectErrorStream(true);
-            pb.environment().putAll(Map.of("ZT_CONSOLE_URL", console.url(), "ZT_ADMIN", "ada",
+            BrowserTests.run("policy.mjs", Map.of("ZT_CONSOLE_URL", console.url(), "ZT_ADMIN", "ada",
                     "ZT_ADMIN_PASSWORD", "admin password 123", "ZT_VIEWER", "vic",
-                    "ZT_VIEWER_PASSWORD", "viewer password 123", "ZT_BROWSER_TIMEOUT", "10000"));
-            Process node = pb.start();
-            List<String> out = new ArrayList<>();
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(node.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    System.out.println("[browser] " + line);
-                    out.add(line);
-                }
-            }
-            assertThat(node.waitFor(180, TimeUnit.SECONDS)).isTrue();
-            assertThat(node.exitValue()).as(String.join("\n", out)).isZero();
-            assertThat(out).anyMatch(l -> l.matches("\\d+ passed, 0 failed"));
+                    "ZT_VIEWER_PASSWORD", "viewer password 123"));
         }
         assertThat(Path.of("target/screenshots/console-policy-desktop.png")).isRegularFile();
         assertThat(Path.of("target/screenshots/console-policy-phone.png")).isRegularFile();
