@@ -3,7 +3,7 @@
 // ConsoleBrowserITCase, which runs the console on a real broker and passes: ZT_CONSOLE_URL, ZT_ADMIN,
 // ZT_ADMIN_PASSWORD, ZT_VIEWER, ZT_VIEWER_PASSWORD.
 import assert from 'node:assert/strict';
-import { launch, newPage, screenshot, test, after, run, DESKTOP, PHONE } from './lib.mjs';
+import { launch, newPage, screenshot, signInToConsole, test, after, run, DESKTOP, PHONE } from './lib.mjs';
 
 const url = process.env.ZT_CONSOLE_URL;
 const admin = [process.env.ZT_ADMIN, process.env.ZT_ADMIN_PASSWORD];
@@ -19,10 +19,7 @@ const dialogs = [];
 let page;
 
 async function signIn(p, [user, password]) {
-  await p.goto(url + '/login.html');
-  await p.getByLabel('User name').fill(user);
-  await p.getByLabel('Password').fill(password);
-  await Promise.all([p.waitForURL(url + '/'), p.getByRole('button', { name: 'Sign in' }).click()]);
+  await signInToConsole(p, url, user, password);
   await p.locator('#live-status', { hasText: 'connected' }).waitFor();
 }
 

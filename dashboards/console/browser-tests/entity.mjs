@@ -4,7 +4,7 @@
 // which seeds ClickHouse (EntityApiITCase.seed) and passes: ZT_CONSOLE_URL, ZT_USER, ZT_PASSWORD, ZT_ENTITY,
 // ZT_EXPLANATION, ZT_HOSTILE_ENTITY, ZT_HOSTILE.
 import assert from 'node:assert/strict';
-import { launch, newPage, screenshot, test, after, run, DESKTOP, PHONE } from './lib.mjs';
+import { launch, newPage, screenshot, signInToConsole, test, after, run, DESKTOP, PHONE } from './lib.mjs';
 
 const env = process.env;
 const url = env.ZT_CONSOLE_URL;
@@ -21,10 +21,7 @@ const dialogs = [];
 let page;
 
 async function signIn(p) {
-  await p.goto(url + '/login.html');
-  await p.getByLabel('User name').fill(user[0]);
-  await p.getByLabel('Password').fill(user[1]);
-  await Promise.all([p.waitForURL(url + '/'), p.getByRole('button', { name: 'Sign in' }).click()]);
+  await signInToConsole(p, url, user[0], user[1]);
 }
 
 async function openEntity(p, e) {

@@ -52,6 +52,14 @@ export async function screenshot(page, name) {
   return path;
 }
 
+/** Signs in to the console at URL through its sign-in form, as a person would, and waits for the live view. */
+export async function signInToConsole(page, url, user, password) {
+  await page.goto(url + '/login.html');
+  await page.getByLabel('User name').fill(user);
+  await page.getByLabel('Password').fill(password);
+  await Promise.all([page.waitForURL(url + '/'), page.getByRole('button', { name: 'Sign in' }).click()]);
+}
+
 const tests = [];
 const afters = [];
 

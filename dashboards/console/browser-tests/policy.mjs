@@ -5,7 +5,7 @@
 // user:pat seeded in the last hour) and passes: ZT_CONSOLE_URL, ZT_ADMIN, ZT_ADMIN_PASSWORD, ZT_VIEWER,
 // ZT_VIEWER_PASSWORD.
 import assert from 'node:assert/strict';
-import { launch, newPage, screenshot, screenshotDir, test, after, run, DESKTOP, PHONE } from './lib.mjs';
+import { launch, newPage, screenshot, signInToConsole, screenshotDir, test, after, run, DESKTOP, PHONE } from './lib.mjs';
 
 const url = process.env.ZT_CONSOLE_URL;
 const admin = [process.env.ZT_ADMIN, process.env.ZT_ADMIN_PASSWORD];
@@ -22,10 +22,7 @@ const rule = 'ui-threshold-' + Date.now().toString(36); // a rule of its own: ot
 let page;
 
 async function signIn(p, [user, password]) {
-  await p.goto(url + '/login.html');
-  await p.getByLabel('User name').fill(user);
-  await p.getByLabel('Password').fill(password);
-  await Promise.all([p.waitForURL(url + '/'), p.getByRole('button', { name: 'Sign in' }).click()]);
+  await signInToConsole(p, url, user, password);
   await p.goto(url + '/policy.html');
   await p.locator('#rules tbody tr[data-rule="critical-block"]').waitFor();
   await p.locator('#live-status', { hasText: 'connected' }).waitFor();
