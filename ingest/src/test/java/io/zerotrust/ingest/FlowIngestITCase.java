@@ -14,11 +14,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.function.Consumer;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,16 +35,7 @@ class FlowIngestITCase {
     Path state;
 
     private void withDriver(TestPlatform platform, Consumer<Driver> test) {
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "ingest-flow-test");
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
-        p.put(IngestSettings.REGISTRY_URL, platform.registryUrl());
-        try (TopologyTestDriver d = new TopologyTestDriver(IngestTopology.buildTopology(p),
-                IngestMain.streamsOnly(p))) {
-            test.accept(new Driver(d, platform));
-        }
+        Driver.with(Driver.props("ingest-flow-test", state, platform), platform, test);
     }
 
     static List<String> replayed(Path file) throws Exception {

@@ -44,26 +44,37 @@ class IngestTopologyITCase {
     Path state;
 
     private Properties props(TestPlatform platform) {
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "ingest-test");
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
-        p.put(IngestSettings.REGISTRY_URL, platform.registryUrl());
+        Properties p = Driver.props("ingest-test", state, platform);
         p.put(IngestSettings.WINDOWS_ZONE, "-04:00");
         return p;
     }
 
     private void withDriver(TestPlatform platform, Consumer<Driver> test) {
-        Properties p = props(platform);
-        try (TopologyTestDriver d = new TopologyTestDriver(IngestTopology.buildTopology(p),
-                IngestMain.streamsOnly(p))) {
-            test.accept(new Driver(d, platform));
-        }
+        Driver.with(props(platform), platform, test);
     }
 
     /** The driver with typed topics. */
     static final class Driver {
+
+        /** The settings of a test topology: exactly once, state in {@code state}, the platform's registry. */
+        static Properties props(String appId, Path state, TestPlatform platform) {
+            Properties p = new Properties();
+            p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+            p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+            p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+            p.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+            p.put(IngestSettings.REGISTRY_URL, platform.registryUrl());
+            return p;
+        }
+
+        /** Runs {@code test} against the production topology built with {@code p}. */
+        static void with(Properties p, TestPlatform platform, Consumer<Driver> test) {
+            try (TopologyTestDriver d = new TopologyTestDriver(IngestTopology.buildTopology(p),
+                    IngestMain.streamsOnly(p))) {
+                test.accept(new Driver(d, platform));
+            }
+        }
+
         final TopologyTestDriver driver;
         final Map<String, TestInputTopic<byte[], byte[]>> raw = new HashMap<>();
         final TestOutputTopic<String, ConnectionEvent> events;

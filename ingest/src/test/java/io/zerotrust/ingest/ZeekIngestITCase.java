@@ -11,10 +11,7 @@ import io.zerotrust.testkit.TestPlatform;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.function.Consumer;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,16 +28,7 @@ class ZeekIngestITCase {
     Path state;
 
     private void withDriver(TestPlatform platform, Consumer<Driver> test) {
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "ingest-zeek-test");
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
-        p.put(IngestSettings.REGISTRY_URL, platform.registryUrl());
-        try (TopologyTestDriver d = new TopologyTestDriver(IngestTopology.buildTopology(p),
-                IngestMain.streamsOnly(p))) {
-            test.accept(new Driver(d, platform));
-        }
+        Driver.with(Driver.props("ingest-zeek-test", state, platform), platform, test);
     }
 
     static List<String> ids(Driver d) {
