@@ -1,32 +1,19 @@
 'use strict';
-// The live view: who is signed in (GET /api/me), then the loop as Server-Sent Events from /api/live. Every value
-// from the server is put into the page with textContent, never as markup.
-let csrf = null;
-
-function el(tag, text, cls) {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-}
-
-function entityLink(entity) {
-  const a = el('a', entity);
-  a.href = '/entity.html?e=' + encodeURIComponent(entity);
-  return a;
-}
-
-function time(ms) {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-}
+// The live view: the loop as Server-Sent Events from /api/live (stats once a second, each stage's lag, what is in
+// force, the manual overrides, a feed of anomalies, decisions and acks), and, for admins, publishing and lifting
+// overrides. Every value from the server is put into the page with textContent, never as markup (common.js).
+let isAdmin = false;
 
 function item(u) {
   const li = el('li', undefined, u.kind);
   li.dataset.entity = u.entity || '';
   if (u.kind === 'decision') {
     li.dataset.id = u.id;
-    li.append(el('span', u.mode === 'SHADOW' ? u.action + ' (shadow)' : u.action, 'action'), ' ', entityLink(u.entity),
-      ' ', el('span', u.summary, 'summary'), ' ', el('span', 'policy ' + u.policyVersion + ' · ' + time(u.issuedAt), 'meta'));
+    li.dataset.issuer = u.issuer;
+    const action = u.lift ? 'LIFT' : u.mode === 'SHADOW' ? u.action + ' (shadow)' : u.action;
+    li.append(el('span', action, 'action'), ' ', entityLink(u.entity), ' ', el('span', u.summary, 'summary'), ' ',
+      el('span', (u.issuer === 'MANUAL' ? 'manual, ' + u.issuedBy : 'policy ' + u.policyVersion) + ' · '
+        + time(u.issuedAt), 'meta'));
   } else if (u.kind === 'anomaly') {
     li.append(el('span', u.detector, 'detector'), ' ', entityLink(u.entity), ' ',
       el('span', u.explanation, 'summary'), ' ', el('span', u.severity + ' · ' + time(u.eventTime), 'meta'));
@@ -38,28 +25,75 @@ function item(u) {
   return li;
 }
 
+function countdown(expiresAt) {
+  const c = el('span', 'expires in ' + timeLeft(expiresAt), 'countdown');
+  c.dataset.expiresAt = expiresAt;
+  return c;
+}
+
+/** Replaces a list's items only when the decisions in it changed, so buttons keep their focus between updates. */
+function showList(list, decisions, make) {
+  const ids = decisions.map((d) => d.id).join(' ');
+  if (list.dataset.ids === ids) return;
+  list.dataset.ids = ids;
+  list.replaceChildren(...decisions.map(make));
+}
+
+function inForceItem(d) {
+  const li = el('li', undefined, 'in-force');
+  li.dataset.entity = d.entity;
+  li.dataset.id = d.id;
+  li.append(el('span', d.action, 'action'), ' ', entityLink(d.entity), ' ',
+    el('span', d.issuer === 'MANUAL' ? 'manual' : 'engine', 'issuer'), ' ', countdown(d.expiresAt));
+  return li;
+}
+
+function overrideItem(d) {
+  const li = el('li', undefined, 'override');
+  li.dataset.entity = d.entity;
+  li.dataset.id = d.id;
+  li.append(el('span', d.mode === 'SHADOW' ? d.action + ' (shadow)' : d.action, 'action'), ' ', entityLink(d.entity),
+    ' ', el('span', d.summary, 'summary'), ' ', el('span', d.issuedBy, 'meta'), ' ', countdown(d.expiresAt));
+  if (isAdmin) {
+    const lift = el('button', 'Lift…', 'lift');
+    lift.type = 'button';
+    lift.setAttribute('aria-label', 'Lift the override on ' + d.entity);
+    lift.addEventListener('click', () => {
+      document.getElementById('lift-entity').value = d.entity;
+      document.getElementById('lift-reason').focus();
+    });
+    li.append(' ', lift);
+  }
+  return li;
+}
+
+function showStages(stages) {
+  const list = document.getElementById('stages');
+  list.replaceChildren(...(stages || []).map((s) => {
+    const div = el('div', undefined, s.error ? 'stage warn' : 'stage');
+    div.dataset.stage = s.stage;
+    const value = s.error ? s.error : s.lag.toLocaleString('en') + ' behind';
+    const dd = el('dd', value);
+    if (!s.error) dd.title = 'group ' + s.group + ' on ' + s.topics.join(', ');
+    div.append(el('dt', s.stage), dd);
+    return div;
+  }));
+}
+
 function showStats(s) {
   document.getElementById('stat-events').textContent = s.eventsPerSecond;
   document.getElementById('stat-decisions').textContent = s.decisionsLastMinute;
   document.getElementById('stat-applied').textContent = s.appliedLastMinute;
   document.getElementById('stat-latency').textContent =
     s.loopP50Ms === undefined ? '–' : s.loopP50Ms + ' / ' + s.loopP99Ms + ' ms';
-  const list = document.getElementById('in-force');
-  list.replaceChildren(...(s.inForce || []).map(d => {
-    const li = el('li', undefined, 'in-force');
-    li.dataset.entity = d.entity;
-    const left = Math.max(0, Math.round((d.expiresAt - Date.now()) / 1000));
-    li.append(el('span', d.action, 'action'), ' ', entityLink(d.entity), ' ',
-      el('span', 'expires in ' + Math.floor(left / 60) + ' min ' + (left % 60) + ' s', 'countdown'));
-    li.querySelector('.countdown').dataset.expiresAt = d.expiresAt;
-    return li;
-  }));
+  showStages(s.stages);
+  showList(document.getElementById('in-force'), s.inForce || [], inForceItem);
+  showList(document.getElementById('overrides'), s.overrides || [], overrideItem);
 }
 
 setInterval(() => {
   for (const c of document.querySelectorAll('.countdown')) {
-    const left = Math.max(0, Math.round((Number(c.dataset.expiresAt) - Date.now()) / 1000));
-    c.textContent = 'expires in ' + Math.floor(left / 60) + ' min ' + (left % 60) + ' s';
+    c.textContent = 'expires in ' + timeLeft(Number(c.dataset.expiresAt));
   }
 }, 1000);
 
@@ -81,36 +115,28 @@ function connect() {
 }
 
 async function start() {
-  const r = await fetch('/api/me');
-  if (r.status === 401) {
-    location.assign('/login.html');
-    return;
-  }
-  const me = await r.json();
-  csrf = me.csrf;
-  document.getElementById('who').textContent = me.user + ' (' + me.role + ')';
-  if (me.role === 'admin') document.getElementById('override-section').hidden = false;
+  const me = await session();
+  if (!me) return;
+  isAdmin = me.role === 'admin';
+  if (isAdmin) document.getElementById('override-section').hidden = false;
   connect();
 }
 
-document.getElementById('sign-out').addEventListener('click', async () => {
-  await fetch('/api/session', {method: 'DELETE', headers: {'X-CSRF-Token': csrf}});
-  location.assign('/login.html');
-});
-
-document.getElementById('override-form').addEventListener('submit', async (ev) => {
+document.getElementById('override-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
-  const out = document.getElementById('override-result');
-  const body = JSON.stringify({
+  submitting(document.getElementById('override-result'), () => publishOverride({
     entity: document.getElementById('override-entity').value.trim(),
     action: document.getElementById('override-action').value,
     ttlMinutes: Number(document.getElementById('override-ttl').value),
     reason: document.getElementById('override-reason').value,
-  });
-  const r = await fetch('/api/overrides', {method: 'POST', body,
-    headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf}});
-  const answer = await r.json().catch(() => ({}));
-  out.textContent = r.ok ? 'published ' + answer.decisionId : (answer.error || 'refused (' + r.status + ')');
+  }), (answer) => 'published ' + answer.decisionId);
+});
+
+document.getElementById('lift-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  submitting(document.getElementById('lift-result'), () => liftOverride(
+    document.getElementById('lift-entity').value.trim(), document.getElementById('lift-reason').value),
+  (answer) => 'lifted ' + answer.lifted + ' (' + answer.decisionId + ')');
 });
 
 start();

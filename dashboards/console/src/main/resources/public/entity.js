@@ -4,27 +4,12 @@
 // (GET /api/entity, /api/events, /api/entities). Every value from the server is put into the page with textContent
 // or setAttribute, never as markup.
 const SVG = 'http://www.w3.org/2000/svg';
-let csrf = null;
-
-function el(tag, text, cls) {
-  const e = document.createElement(tag);
-  if (text !== undefined && text !== null) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-}
+let isAdmin = false;
 
 function svg(tag, attrs) {
   const e = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
   return e;
-}
-
-function time(ms) {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-}
-
-function entityHref(entity) {
-  return '/entity.html?e=' + encodeURIComponent(entity);
 }
 
 /** The entity of this page: ?e=user:alice, or /entity/user:alice. */
@@ -354,19 +339,73 @@ async function search(prefix) {
   }));
 }
 
-async function start() {
-  const r = await fetch('/api/me');
-  if (r.status === 401) {
-    location.assign('/login.html');
-    return;
+// ---- the manual override in force, lifting it, publishing one (admins)
+
+let overrideTimer = null;
+
+/** Shows the entity's override in force; returns it (or null). */
+async function loadOverride() {
+  const entity = currentEntity();
+  const section = document.getElementById('override-now');
+  section.hidden = !entity;
+  if (!entity) return null;
+  const list = await api('GET', '/api/overrides?entity=' + encodeURIComponent(entity)).catch(() => []);
+  const o = list[0] || null;
+  const state = document.getElementById('override-state');
+  clearInterval(overrideTimer);
+  if (o) {
+    section.dataset.override = o.id;
+    const show = () => {
+      state.textContent = (o.mode === 'SHADOW' ? o.action + ' (shadow)' : o.action) + ' by ' + o.issuedBy + ': '
+        + o.summary + ' · expires in ' + timeLeft(o.expiresAt);
+    };
+    show();
+    overrideTimer = setInterval(show, 1000);
+  } else {
+    delete section.dataset.override;
+    state.textContent = 'No manual override is in force.';
   }
-  const me = await r.json();
-  csrf = me.csrf;
-  document.getElementById('who').textContent = me.user + ' (' + me.role + ')';
+  document.getElementById('entity-lift-form').hidden = !isAdmin || !o;
+  document.getElementById('entity-override-form').hidden = !isAdmin;
+  return o;
+}
+
+/** After a change: reads the override again until the console's feed has read the change back (up to 5 s). */
+async function awaitOverride(test) {
+  for (let i = 0; i < 25; i++) {
+    if (test(await loadOverride())) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+document.getElementById('entity-lift-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const answer = await submitting(document.getElementById('override-result'),
+    () => liftOverride(currentEntity(), document.getElementById('entity-lift-reason').value),
+    (a) => 'lifted ' + a.lifted);
+  if (answer) await awaitOverride((o) => !o || o.id !== answer.lifted);
+});
+
+document.getElementById('entity-override-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const answer = await submitting(document.getElementById('override-result'), () => publishOverride({
+    entity: currentEntity(),
+    action: document.getElementById('entity-override-action').value,
+    ttlMinutes: Number(document.getElementById('entity-override-ttl').value),
+    reason: document.getElementById('entity-override-reason').value,
+  }), (a) => 'published ' + a.decisionId);
+  if (answer) await awaitOverride((o) => o && o.id === answer.decisionId);
+});
+
+async function start() {
+  const me = await session();
+  if (!me) return;
+  isAdmin = me.role === 'admin';
   const hours = new URLSearchParams(location.search).get('hours');
   if (hours && [...document.getElementById('entity-hours').options].some((o) => o.value === hours)) {
     document.getElementById('entity-hours').value = hours;
   }
+  await loadOverride();
   await load();
 }
 
@@ -387,10 +426,5 @@ document.getElementById('entity-search').addEventListener('submit', (ev) => {
 });
 
 document.getElementById('entity-hours').addEventListener('change', () => load());
-
-document.getElementById('sign-out').addEventListener('click', async () => {
-  await fetch('/api/session', { method: 'DELETE', headers: { 'X-CSRF-Token': csrf } });
-  location.assign('/login.html');
-});
 
 start();

@@ -2,21 +2,9 @@
 // The policy page: the rules in force (GET /api/policy), kept current over Server-Sent Events (/api/policy/live),
 // the latest decision's policy version (/api/live), would-have-fired counts, an edit form, shadow/enforce toggles,
 // history and rollback. Every value from the server is put into the page with textContent, never as markup.
-let csrf = null;
 let role = null;
 let rules = [];
 let shownHistory = null;
-
-function el(tag, text, cls) {
-  const e = document.createElement(tag);
-  if (text !== undefined && text !== null) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-}
-
-function time(ms) {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-}
 
 function changed(r) {
   return r.source === 'default' ? 'default policy' : r.updatedBy + ', ' + time(r.updatedAt);
@@ -35,19 +23,6 @@ function conditions(r) {
   }
   if (r.entityTypes.length) parts.push('on ' + r.entityTypes.join(', '));
   return parts.join('; ');
-}
-
-async function api(method, path, body) {
-  const headers = { 'Content-Type': 'application/json' };
-  if (method !== 'GET') headers['X-CSRF-Token'] = csrf;
-  const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (r.status === 401) {
-    location.assign('/login.html');
-    throw new Error('signed out');
-  }
-  const answer = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(answer.error || 'refused (' + r.status + ')');
-  return answer;
 }
 
 function cell(label, content, cls) {
@@ -241,23 +216,12 @@ function connect() {
 }
 
 async function start() {
-  const r = await fetch('/api/me');
-  if (r.status === 401) {
-    location.assign('/login.html');
-    return;
-  }
-  const me = await r.json();
-  csrf = me.csrf;
+  const me = await session();
+  if (!me) return;
   role = me.role;
-  document.getElementById('who').textContent = me.user + ' (' + me.role + ')';
   if (role === 'admin') document.getElementById('edit-section').hidden = false;
   await load();
   connect();
 }
-
-document.getElementById('sign-out').addEventListener('click', async () => {
-  await fetch('/api/session', { method: 'DELETE', headers: { 'X-CSRF-Token': csrf } });
-  location.assign('/login.html');
-});
 
 start();

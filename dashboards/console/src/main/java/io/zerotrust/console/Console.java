@@ -9,10 +9,6 @@ import io.javalin.http.Cookie;
 import io.javalin.http.HandlerType;
 import io.javalin.http.SameSite;
 import io.javalin.http.staticfiles.Location;
-import io.zerotrust.avro.Action;
-import io.zerotrust.avro.DecisionIssuer;
-import io.zerotrust.avro.DecisionMode;
-import io.zerotrust.avro.DecisionReason;
 import io.zerotrust.avro.EnforcementDecision;
 import io.zerotrust.avro.EntityType;
 import io.zerotrust.schemas.registry.RegistryClient;
@@ -22,14 +18,10 @@ import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -42,8 +34,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  *   <li>{@code POST /api/session} signs in ({@code {"username","password"}}; rate-limited per address and per name),
  *       {@code DELETE /api/session} signs out, {@code GET /api/me} says who is signed in and gives the CSRF token;
  *   <li>{@code GET /api/live}: the live view, Server-Sent Events ({@link LiveFeed});
- *   <li>{@code POST /api/overrides} (admin): a manual decision about an entity, with a reason and a TTL, published to
- *       {@code enforcement.decisions} and audited.
+ *   <li>{@code /api/overrides}: manual decisions about an entity, and lifting them ({@link Overrides}).
  * </ul>
  *
  * Every API call but signing in needs a live session (else 401); every change also needs the session's CSRF token in
@@ -58,7 +49,6 @@ public final class Console implements AutoCloseable {
     static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             + "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long MAX_TTL_MINUTES = 7 * 24 * 60;
     private static final Set<String> OPEN = Set.of("/api/session");
 
     private final ConsoleSettings settings;
@@ -66,6 +56,7 @@ public final class Console implements AutoCloseable {
     private final Sessions sessions;
     private final SignInLimiter limiter;
     private final Audit audit;
+    private final StageLag stageLag;
     private final LiveFeed feed;
     private final KafkaProducer<String, EnforcementDecision> decisions;
     private final com.clickhouse.client.api.Client clickhouse;
@@ -77,7 +68,8 @@ public final class Console implements AutoCloseable {
         this.sessions = new Sessions(s.sessionIdle(), Duration.ofHours(12), clock);
         this.limiter = new SignInLimiter(5, Duration.ofMinutes(5), clock);
         this.audit = new Audit(s.auditFile());
-        this.feed = new LiveFeed(s.kafkaBootstrap(), s.registryUrl());
+        this.stageLag = new StageLag(s.kafkaBootstrap(), s.stages());
+        this.feed = new LiveFeed(s.kafkaBootstrap(), s.registryUrl(), stageLag);
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, s.kafkaBootstrap());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -105,20 +97,8 @@ public final class Console implements AutoCloseable {
             config.routes.get("/api/me", this::me);
             config.routes.get("/api/recent", ctx -> ctx.contentType("application/json").result("["
                     + String.join(",", feed.recent().stream().map(LiveFeed.Update::json).toList()) + "]"));
-            config.routes.sse("/api/live", client -> {
-                client.keepAlive();
-                Consumer<LiveFeed.Update> send = u -> {
-                    if (client.terminated()) {
-                        throw new IllegalStateException("closed");
-                    }
-                    client.sendEvent(u.kind(), u.json());
-                };
-                client.onClose(() -> feed.unsubscribe(send));
-                for (LiveFeed.Update u : feed.subscribe(send)) {
-                    client.sendEvent(u.kind(), u.json());
-                }
-            });
-            config.routes.post("/api/overrides", this::override);
+            config.routes.sse("/api/live", client -> LiveClient.attach(client, feed));
+            Overrides.register(config.routes, this);
             config.routes.get("/api/audit", ctx -> {
                 require(ctx, Role.ANALYST);
                 ctx.json(audit.newest(200));
@@ -138,6 +118,7 @@ public final class Console implements AutoCloseable {
 
     static Console start(ConsoleSettings s, Clock clock) throws IOException {
         Console c = new Console(s, clock);
+        c.stageLag.start();
         c.feed.start();
         c.app.start();
         return c;
@@ -304,60 +285,22 @@ public final class Console implements AutoCloseable {
                 + "service:<name>; got '" + entity + "'");
     }
 
-    /** A manual decision: {@code {"entity","action","reason","ttlMinutes"[,"mode"]}}, admins only. */
-    private void override(Context ctx) throws Exception {
-        Sessions.Session s = require(ctx, Role.ADMIN);
-        JsonNode req = body(ctx);
-        String entity = req.path("entity").asText("").trim();
-        EntityType type = entityType(entity);
-        Action action;
+    /** Publishes a decision to {@code enforcement.decisions} and waits for Kafka to have it; else a 503. */
+    void publish(EnforcementDecision d) {
         try {
-            action = Action.valueOf(req.path("action").asText("").toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new ApiError(400, "action must be one of ALLOW, STEP_UP, THROTTLE, BLOCK");
-        }
-        long ttl = req.path("ttlMinutes").asLong(0);
-        if (ttl < 1 || ttl > MAX_TTL_MINUTES) {
-            throw new ApiError(400, "ttlMinutes must be from 1 to " + MAX_TTL_MINUTES + " (every decision expires)");
-        }
-        String reason = req.path("reason").asText("").trim();
-        if (reason.isEmpty() || reason.length() > 500) {
-            throw new ApiError(400, "reason is required (at most 500 characters): every manual decision says why");
-        }
-        DecisionMode mode;
-        try {
-            mode = DecisionMode.valueOf(req.path("mode").asText("ENFORCE").toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new ApiError(400, "mode must be ENFORCE or SHADOW");
-        }
-        long now = System.currentTimeMillis();
-        EnforcementDecision d = EnforcementDecision.newBuilder()
-                .setDecisionId("manual-" + UUID.randomUUID())
-                .setEntity(entity).setEntityType(type).setAction(action).setMode(mode)
-                .setIssuedAt(now).setExpiresAt(now + TimeUnit.MINUTES.toMillis(ttl))
-                .setIssuer(DecisionIssuer.MANUAL).setIssuedBy(s.user() + " via console")
-                .setPolicyVersion("manual").setSummary(reason)
-                .setReasons(List.of(DecisionReason.newBuilder().setDetector("manual_override").setContribution(0)
-                        .setExplanation(reason).setEvidenceEventIds(List.of()).build()))
-                .build();
-        ObjectNode after = JSON.createObjectNode().put("decisionId", d.getDecisionId()).put("entity", entity)
-                .put("action", action.name()).put("mode", mode.name()).put("ttlMinutes", ttl).put("reason", reason)
-                .put("expiresAt", d.getExpiresAt());
-        audit.record(s.user(), s.role(), "override.create", entity, null, after);
-        try {
-            decisions.send(new ProducerRecord<>(Topics.ENFORCEMENT_DECISIONS.name(), entity, d)).get(15,
+            decisions.send(new ProducerRecord<>(Topics.ENFORCEMENT_DECISIONS.name(), d.getEntity(), d)).get(15,
                     TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new ApiError(503, "the decision could not be published to " + Topics.ENFORCEMENT_DECISIONS.name()
                     + ": " + e.getMessage());
         }
-        ctx.status(201).json(after);
     }
 
     @Override
     public void close() throws Exception {
         app.stop();
         feed.close();
+        stageLag.close();
         decisions.close(Duration.ofSeconds(5));
         clickhouse.close();
     }

@@ -13,7 +13,7 @@ import java.util.Map;
  */
 public record ConsoleSettings(String host, int port, Path usersFile, Path auditFile, boolean secureCookies,
                               Duration sessionIdle, String kafkaBootstrap, String registryUrl, String clickhouseUrl,
-                              String clickhouseDatabase) {
+                              String clickhouseDatabase, List<StageLag.Stage> stages) {
 
     static final Map<String, String[]> KEYS = new LinkedHashMap<>();
 
@@ -29,6 +29,8 @@ public record ConsoleSettings(String host, int port, Path usersFile, Path auditF
         KEYS.put("registry.url", new String[] {"http://127.0.0.1:8081", "schema registry URL"});
         KEYS.put("clickhouse.url", new String[] {"http://127.0.0.1:8123", "ClickHouse HTTP URL"});
         KEYS.put("clickhouse.database", new String[] {"zt", "the analytics database (the sink's)"});
+        KEYS.put("console.stages", new String[] {StageLag.DEFAULT, "the stages whose lag the live view shows: "
+                + "name=consumer group[|group...], a group may end in * (the one furthest along is shown)"});
     }
 
     public static String envName(String key) {
@@ -80,10 +82,16 @@ public record ConsoleSettings(String host, int port, Path usersFile, Path auditF
         if (v.get("console.host").isBlank()) {
             throw new IllegalArgumentException("console.host must be an address to listen on, e.g. 127.0.0.1");
         }
+        List<StageLag.Stage> stages;
+        try {
+            stages = StageLag.parse(v.get("console.stages"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("console.stages: " + e.getMessage() + "; e.g. " + StageLag.DEFAULT);
+        }
         return new ConsoleSettings(v.get("console.host"), port, Path.of(v.get("console.users.file")),
                 Path.of(v.get("console.audit.file")), secure.equals("true"), Duration.ofMinutes(idle),
                 v.get("kafka.bootstrap"), v.get("registry.url"), v.get("clickhouse.url").replaceAll("/+$", ""),
-                database(v.get("clickhouse.database")));
+                database(v.get("clickhouse.database")), stages);
     }
 
     private static String database(String db) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.zerotrust.avro.Anomaly;
 import io.zerotrust.avro.DecisionApplied;
+import io.zerotrust.avro.DecisionIssuer;
 import io.zerotrust.avro.DecisionMode;
 import io.zerotrust.avro.EnforcementDecision;
 import io.zerotrust.schemas.registry.RegistryClient;
@@ -16,6 +17,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -30,9 +32,11 @@ import org.apache.kafka.common.serialization.Deserializer;
 /**
  * The loop as it happens, for the live view: one reader of {@code enforcement.decisions}, {@code anomalies} and
  * {@code enforcement.acks} (from a little before their end, so a page opened now shows the latest), and, once a
- * second, a snapshot of the loop: events per second on {@code conn.events} (from its end offsets), decisions issued
- * and applied in the last minute, the loop latency (trigger event to decision applied) p50 and p99 over the last
- * minute, and the enforced decisions still in force with their expiry. Each item and snapshot goes to every
+ * second, a snapshot of the loop: events per second on {@code conn.events} (from its end offsets), each stage's lag
+ * ({@link StageLag}), decisions issued and applied in the last minute, the loop latency (trigger event to decision
+ * applied) p50 and p99 over the last minute, the enforced decisions still in force with their expiry, and the manual
+ * overrides in force. What is in force is learnt from the whole of the compacted decisions topic at start (as a
+ * gateway learns it), so a console started after an override still knows it. Each item and snapshot goes to every
  * listener as one JSON text; listeners must not block.
  */
 public final class LiveFeed implements AutoCloseable {
@@ -49,6 +53,7 @@ public final class LiveFeed implements AutoCloseable {
     private final List<Consumer<Update>> listeners = new CopyOnWriteArrayList<>();
     private final Deque<Update> recent = new ArrayDeque<>();
     private final Map<String, ObjectNode> inForce = new LinkedHashMap<>();
+    private final Map<String, ObjectNode> overrides = new LinkedHashMap<>();
     private final Map<String, Long> eventTimeOfDecision = new LinkedHashMap<>(1024, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Long> e) {
@@ -60,9 +65,11 @@ public final class LiveFeed implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile String lastStats = "{}";
+    private final StageLag stages;
 
-    public LiveFeed(String kafkaBootstrap, String registryUrl) {
+    public LiveFeed(String kafkaBootstrap, String registryUrl, StageLag stages) {
         this.registryUrl = registryUrl;
+        this.stages = stages;
         consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaBootstrap);
         consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -129,8 +136,12 @@ public final class LiveFeed implements AutoCloseable {
                 c.assign(read);
                 Map<TopicPartition, Long> end = c.endOffsets(read);
                 Map<TopicPartition, Long> begin = c.beginningOffsets(read);
+                // the decisions from their beginning, for what is in force; shown in the feed only the last 30
+                Map<TopicPartition, Long> shown = new java.util.HashMap<>();
                 for (TopicPartition tp : read) {
-                    c.seek(tp, Math.max(begin.get(tp), end.get(tp) - 30));
+                    shown.put(tp, Math.max(begin.get(tp), end.get(tp) - 30));
+                    boolean decisionsTopic = tp.topic().equals(Topics.ENFORCEMENT_DECISIONS.name());
+                    c.seek(tp, decisionsTopic ? begin.get(tp) : shown.get(tp));
                 }
                 long lastStatsAt = 0;
                 long lastEventsEnd = -1;
@@ -141,7 +152,8 @@ public final class LiveFeed implements AutoCloseable {
                         }
                         try {
                             if (r.topic().equals(Topics.ENFORCEMENT_DECISIONS.name())) {
-                                onDecision(decisions.deserialize(r.topic(), r.headers(), r.value()));
+                                onDecision(decisions.deserialize(r.topic(), r.headers(), r.value()),
+                                        r.offset() >= shown.get(new TopicPartition(r.topic(), r.partition())));
                             } else if (r.topic().equals(Topics.ANOMALIES.name())) {
                                 onAnomaly(anomalies.deserialize(r.topic(), r.headers(), r.value()));
                             } else {
@@ -171,31 +183,66 @@ public final class LiveFeed implements AutoCloseable {
         }
     }
 
-    private void onDecision(EnforcementDecision d) {
+    private void onDecision(EnforcementDecision d, boolean show) {
         ObjectNode n = JSON.createObjectNode().put("kind", "decision").put("id", d.getDecisionId())
                 .put("entity", d.getEntity()).put("action", d.getAction().name()).put("mode", d.getMode().name())
                 .put("issuer", d.getIssuer().name()).put("issuedAt", d.getIssuedAt())
                 .put("policyVersion", d.getPolicyVersion()).put("summary", d.getSummary());
         n.put("ruleId", d.getRuleId());
+        n.put("issuedBy", d.getIssuedBy());
+        n.put("supersedes", d.getSupersedes());
         if (d.getExpiresAt() != null) {
             n.put("expiresAt", d.getExpiresAt());
         }
-        if (d.getEventTime() != null) {
-            synchronized (this) {
+        boolean lift = Overrides.isLift(d);
+        if (lift) {
+            n.put("lift", true);
+        }
+        long now = System.currentTimeMillis();
+        boolean live = d.getExpiresAt() == null || d.getExpiresAt() > now;
+        synchronized (this) {
+            if (show && d.getEventTime() != null) {
                 eventTimeOfDecision.put(d.getDecisionId(), d.getEventTime());
             }
-        }
-        synchronized (this) {
-            issued.addLast(System.currentTimeMillis());
+            if (show) {
+                issued.addLast(now);
+            }
             if (d.getMode() == DecisionMode.ENFORCE) {
-                if (d.getAction().name().equals("ALLOW")) {
+                if (d.getAction().name().equals("ALLOW") || !live) {
                     inForce.remove(d.getEntity());
                 } else {
+                    inForce.remove(d.getEntity()); // re-inserted: the newest last
                     inForce.put(d.getEntity(), n);
                 }
             }
+            if (d.getIssuer() == DecisionIssuer.MANUAL) {
+                overrides.remove(d.getEntity());
+                if (!lift && live) {
+                    overrides.put(d.getEntity(), n);
+                }
+            }
         }
-        publish(new Update("decision", n.toString()), true);
+        if (show) {
+            publish(new Update("decision", n.toString()), true);
+        }
+    }
+
+    /** The manual override in force for {@code entity}, if any (as last read from {@code enforcement.decisions}). */
+    public synchronized Optional<ObjectNode> override(String entity) {
+        ObjectNode o = overrides.get(entity);
+        return o != null && (!o.has("expiresAt") || o.get("expiresAt").asLong() > System.currentTimeMillis())
+                ? Optional.of(o.deepCopy()) : Optional.empty();
+    }
+
+    /** The manual overrides in force, newest first. */
+    public synchronized List<ObjectNode> overrides() {
+        long now = System.currentTimeMillis();
+        overrides.values().removeIf(o -> o.has("expiresAt") && o.get("expiresAt").asLong() <= now);
+        List<ObjectNode> list = new ArrayList<>();
+        for (ObjectNode o : overrides.values()) {
+            list.add(0, o.deepCopy());
+        }
+        return list;
     }
 
     private void onAnomaly(Anomaly a) {
@@ -238,12 +285,16 @@ public final class LiveFeed implements AutoCloseable {
                         .put("loopP99Ms", latencies[(int) Math.ceil(0.99 * latencies.length) - 1]);
             }
             inForce.values().removeIf(d -> d.has("expiresAt") && d.get("expiresAt").asLong() <= now);
+            s.put("inForceCount", inForce.size());
             ArrayNode blocks = s.putArray("inForce");
             List<ObjectNode> list = new ArrayList<>(inForce.values());
             for (int i = list.size() - 1; i >= 0 && blocks.size() < 50; i--) {
                 blocks.add(list.get(i));
             }
         }
+        ArrayNode manual = s.putArray("overrides");
+        overrides().stream().limit(50).forEach(manual::add);
+        s.set("stages", stages.snapshot());
         lastStats = s.toString();
         publish(new Update("stats", lastStats), false);
     }

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * What the console's browser ITCases share: the toolchain check (Debian's chromium and npm playwright-core, which
@@ -36,6 +37,14 @@ final class BrowserTests {
 
     /** Runs {@code script} with {@code env} (and a 10 s page timeout); asserts that all its tests passed. */
     static void run(String script, Map<String, String> env) throws Exception {
+        run(script, env, line -> { });
+    }
+
+    /**
+     * Runs {@code script} as {@link #run(String, Map)} does, handing each line it prints to {@code onLine} as it comes
+     * (a script asks the test to do something, e.g. publish a record, by printing a line).
+     */
+    static void run(String script, Map<String, String> env, Consumer<String> onLine) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("node", script).directory(DIR.toFile()).redirectErrorStream(true);
         Map<String, String> all = new HashMap<>(env);
         all.putIfAbsent("ZT_BROWSER_TIMEOUT", "10000");
@@ -47,6 +56,7 @@ final class BrowserTests {
             for (String line; (line = r.readLine()) != null; ) {
                 System.out.println("[browser] " + line);
                 out.add(line);
+                onLine.accept(line);
             }
         }
         assertThat(node.waitFor(180, TimeUnit.SECONDS)).isTrue();

@@ -190,6 +190,83 @@ class ConsoleITCase {
         });
     }
 
+    @Test
+    void anOverrideInForceIsListedLiftedOnceAndAuditedAndALaterConsoleKnowsIt() throws Exception {
+        Browser admin = signIn("ada", ADMIN_PASSWORD);
+        Browser viewer = signIn("vic", VIEWER_PASSWORD);
+        String entity = "user:lift-" + UUID.randomUUID().toString().substring(0, 6);
+        HttpResponse<String> created = send("POST", "/api/overrides", override(entity, "stolen laptop"),
+                admin.cookie(), admin.csrf());
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String id = JSON.readTree(created.body()).path("decisionId").asText();
+        JsonNode listed = awaitOverrides(entity, viewer, 1);
+        assertThat(listed.get(0).path("id").asText()).isEqualTo(id);
+        assertThat(listed.get(0).path("action").asText()).isEqualTo("BLOCK");
+        assertThat(listed.get(0).path("issuedBy").asText()).isEqualTo("ada via console");
+        // a console started now learns it from the decisions topic
+        try (Console later = Console.start(ConsoleSettings.of(Map.of("console.port", "0", "console.users.file",
+                dir.resolve("users.json").toString(), "console.audit.file", dir.resolve("audit-2.jsonl").toString(),
+                "kafka.bootstrap", platform.kafkaBootstrap(), "registry.url", platform.registryUrl())))) {
+            long until = System.currentTimeMillis() + 15_000;
+            while (later.feed().override(entity).isEmpty() && System.currentTimeMillis() < until) {
+                Thread.sleep(100);
+            }
+            assertThat(later.feed().override(entity)).get().satisfies(o ->
+                    assertThat(o.path("id").asText()).isEqualTo(id));
+        }
+
+        String lift = JSON.createObjectNode().put("entity", entity).put("reason", "laptop found").toString();
+        assertThat(send("POST", "/api/overrides/lift", lift, viewer.cookie(), viewer.csrf()).statusCode())
+                .isEqualTo(403);
+        assertThat(send("POST", "/api/overrides/lift", lift, admin.cookie(), null).statusCode()).isEqualTo(403);
+        HttpResponse<String> noReason = send("POST", "/api/overrides/lift", JSON.createObjectNode()
+                .put("entity", entity).toString(), admin.cookie(), admin.csrf());
+        assertThat(noReason.statusCode()).isEqualTo(400);
+        assertThat(noReason.body()).contains("reason is required");
+        HttpResponse<String> lifted = send("POST", "/api/overrides/lift", lift, admin.cookie(), admin.csrf());
+        assertThat(lifted.statusCode()).as(lifted.body()).isEqualTo(200);
+        assertThat(JSON.readTree(lifted.body()).path("lifted").asText()).isEqualTo(id);
+        String liftId = JSON.readTree(lifted.body()).path("decisionId").asText();
+        assertThat(consumeDecision(liftId)).singleElement().satisfies(d -> {
+            assertThat(d.getEntity()).isEqualTo(entity);
+            assertThat(d.getAction()).isEqualTo(Action.ALLOW);
+            assertThat(d.getIssuer()).isEqualTo(DecisionIssuer.MANUAL);
+            assertThat(d.getSupersedes()).isEqualTo(id);
+            assertThat(d.getExpiresAt() - d.getIssuedAt()).isEqualTo(1_000);
+            assertThat(d.getSummary()).isEqualTo("override lifted: laptop found");
+            assertThat(Overrides.isLift(d)).isTrue();
+        });
+        assertThat(awaitOverrides(entity, viewer, 0)).isEmpty();
+        HttpResponse<String> again = send("POST", "/api/overrides/lift", lift, admin.cookie(), admin.csrf());
+        assertThat(again.statusCode()).isEqualTo(404);
+        assertThat(again.body()).contains("no manual override is in force for " + entity);
+        List<String> audit = Files.readAllLines(dir.resolve("audit.jsonl"), StandardCharsets.UTF_8);
+        assertThat(audit).anySatisfy(line -> {
+            JsonNode a = JSON.readTree(line);
+            assertThat(a.path("action").asText()).isEqualTo("override.lift");
+            assertThat(a.path("target").asText()).isEqualTo(entity);
+            assertThat(a.path("before").path("id").asText()).isEqualTo(id);
+            assertThat(a.path("after").path("reason").asText()).isEqualTo("laptop found");
+        });
+    }
+
+    /** GET /api/overrides?entity= until it lists {@code count} overrides (the feed reads them back from Kafka). */
+    private static JsonNode awaitOverrides(String entity, Browser b, int count) throws Exception {
+        long until = System.currentTimeMillis() + 10_000;
+        JsonNode list;
+        do {
+            HttpResponse<String> r = send("GET", "/api/overrides?entity=" + java.net.URLEncoder.encode(entity,
+                    StandardCharsets.UTF_8), null, b.cookie(), null);
+            assertThat(r.statusCode()).isEqualTo(200);
+            list = JSON.readTree(r.body());
+            if (list.size() == count) {
+                return list;
+            }
+            Thread.sleep(100);
+        } while (System.currentTimeMillis() < until);
+        return list;
+    }
+
     private static TestPlatform platform;
 
     @BeforeAll
