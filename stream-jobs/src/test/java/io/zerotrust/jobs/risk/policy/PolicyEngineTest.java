@@ -176,6 +176,24 @@ class PolicyEngineTest {
     }
 
     @Test
+    void aLiftedOverrideHandsTheEntityBackToTheEngineASecondLater() {
+        // the console lifts an override with a MANUAL ALLOW that supersedes it and expires a second after it is issued
+        DecisionState state = fresh();
+        PolicyEngine.manual(state, EnforcementDecision.newBuilder().setDecisionId("m-2").setEntity("user:hal")
+                .setEntityType(EntityType.USER).setAction(Action.ALLOW).setMode(DecisionMode.ENFORCE)
+                .setIssuedAt(T0).setExpiresAt(T0 + 60 * MIN).setIssuer(DecisionIssuer.MANUAL).setPolicyVersion("m")
+                .setSummary("allowed for the audit").build());
+        assertThat(engine.decide(defaults, subject("user:hal", 90, T0 + MIN, "exfiltration"), state, T0)).isEmpty();
+        long liftedAt = T0 + 2 * MIN;
+        PolicyEngine.manual(state, EnforcementDecision.newBuilder().setDecisionId("m-3").setEntity("user:hal")
+                .setEntityType(EntityType.USER).setAction(Action.ALLOW).setMode(DecisionMode.ENFORCE)
+                .setIssuedAt(liftedAt).setExpiresAt(liftedAt + 1_000).setIssuer(DecisionIssuer.MANUAL)
+                .setPolicyVersion("manual").setSupersedes("m-2").setSummary("override lifted: audit over").build());
+        assertThat(engine.decide(defaults, subject("user:hal", 90, liftedAt + 2_000, "exfiltration"), state,
+                liftedAt + 2_000)).singleElement().extracting(EnforcementDecision::getAction).isEqualTo(Action.BLOCK);
+    }
+
+    @Test
     void olderRuleVersionsDoNotReplaceNewerOnesAndBadRulesAreNamed() {
         PolicyRule v2 = PolicyRule.newBuilder(defaults.rules().iterator().next()).setVersion(2).setEnabled(false)
                 .build();
