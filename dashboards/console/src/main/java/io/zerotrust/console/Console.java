@@ -61,6 +61,7 @@ public final class Console implements AutoCloseable {
     private final KafkaProducer<String, EnforcementDecision> decisions;
     private final com.clickhouse.client.api.Client clickhouse;
     private final Javalin app;
+    private final java.util.Deque<AutoCloseable> parts = new java.util.ArrayDeque<>();
 
     private Console(ConsoleSettings s, Clock clock) throws IOException {
         this.settings = s;
@@ -118,9 +119,18 @@ public final class Console implements AutoCloseable {
 
     static Console start(ConsoleSettings s, Clock clock) throws IOException {
         Console c = new Console(s, clock);
-        c.stageLag.start();
-        c.feed.start();
-        c.app.start();
+        try {
+            c.stageLag.start();
+            c.feed.start();
+            c.app.start();
+        } catch (RuntimeException e) {
+            try {
+                c.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
         return c;
     }
 
@@ -145,6 +155,13 @@ public final class Console implements AutoCloseable {
     /** The ClickHouse client (client-v2); queries must pass user input as query parameters, never in the SQL text. */
     com.clickhouse.client.api.Client clickhouse() {
         return clickhouse;
+    }
+
+    /** A part of the console (a feature's reader or producer) to close when the console closes, after the server. */
+    void own(AutoCloseable part) {
+        synchronized (parts) {
+            parts.push(part);
+        }
     }
 
     Audit audit() {
@@ -299,6 +316,12 @@ public final class Console implements AutoCloseable {
     @Override
     public void close() throws Exception {
         app.stop();
+        synchronized (parts) {
+            for (AutoCloseable part : parts) {
+                part.close();
+            }
+            parts.clear();
+        }
         feed.close();
         stageLag.close();
         decisions.close(Duration.ofSeconds(5));

@@ -64,9 +64,9 @@ final class PolicyApi {
 
     static void register(RoutesConfig routes, Console console) {
         PolicyApi api = new PolicyApi(console);
-        // the reader follows policy.rules while the server runs (Javalin's lifecycle events, from its routes config)
-        routes.getCfg$javalin().events.serverStarting(api.rules::start);
-        routes.getCfg$javalin().events.serverStopped(api::close);
+        // the reader follows policy.rules from now until the console closes
+        console.own(api::close);
+        api.rules.start();
         routes.get("/api/policy", api::list);
         routes.post("/api/policy/rules", api::save);
         routes.post("/api/policy/rules/{id}/mode", api::mode);
