@@ -10,6 +10,7 @@ function item(u) {
   if (u.kind === 'decision') {
     li.dataset.id = u.id;
     li.dataset.issuer = u.issuer;
+    if (u.lift || u.action === 'ALLOW') li.classList.add('allow');
     const action = u.lift ? 'LIFT' : u.mode === 'SHADOW' ? u.action + ' (shadow)' : u.action;
     li.append(el('span', action, 'action'), ' ', entityLink(u.entity), ' ', el('span', u.summary, 'summary'), ' ',
       el('span', (u.issuer === 'MANUAL' ? 'manual, ' + u.issuedBy : 'policy ' + u.policyVersion) + ' · '

@@ -1,12 +1,10 @@
 package io.zerotrust.console;
 
 import io.zerotrust.avro.PolicyRule;
+import io.zerotrust.schemas.policy.Policy;
+import io.zerotrust.schemas.policy.PolicyFiles;
 import io.zerotrust.schemas.registry.RegistryClient;
 import io.zerotrust.schemas.topics.Topics;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,7 +19,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.zip.CRC32;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -64,16 +61,9 @@ final class PolicyRules implements AutoCloseable {
         reader.setDaemon(true);
     }
 
-    /** The job's default policy, from the classpath. */
+    /** The job's default policy, as the risk engine reads it (schemas' {@code policy/default-policy.json}). */
     static List<PolicyRule> defaults() {
-        try (InputStream in = PolicyRules.class.getClassLoader().getResourceAsStream(DEFAULTS)) {
-            if (in == null) {
-                throw new IllegalStateException(DEFAULTS + " is missing from the classpath");
-            }
-            return RuleJson.parseFile(new String(in.readAllBytes(), StandardCharsets.UTF_8), DEFAULTS, 0);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return PolicyFiles.defaults(0);
     }
 
     void start() {
@@ -105,19 +95,19 @@ final class PolicyRules implements AutoCloseable {
     }
 
     /**
-     * The policy version decisions carry, computed as the risk engine does ({@code Policy.version()}): the highest
-     * rule version and a CRC32 of every rule id and version in id order.
+     * The policy version decisions carry, as the risk engine computes it ({@link Policy#version()}) over the same rules
+     * (one it would refuse left out, as it leaves it out).
      */
     static String policyVersion(Collection<PolicyRule> rules) {
-        List<PolicyRule> sorted = new ArrayList<>(rules);
-        sorted.sort(Comparator.comparing(PolicyRule::getRuleId));
-        CRC32 crc = new CRC32();
-        long max = 0;
-        for (PolicyRule r : sorted) {
-            crc.update((r.getRuleId() + ":" + r.getVersion() + ";").getBytes(StandardCharsets.UTF_8));
-            max = Math.max(max, r.getVersion());
+        Policy p = Policy.of(List.of());
+        for (PolicyRule r : rules) {
+            try {
+                p = p.with(r);
+            } catch (IllegalArgumentException refused) {
+                // the engine refuses it too, and keeps its policy as it was
+            }
         }
-        return "v" + max + "-" + String.format("%08x", crc.getValue());
+        return p.version();
     }
 
     /** Calls {@code listener} with the rule id whenever a rule changes. */

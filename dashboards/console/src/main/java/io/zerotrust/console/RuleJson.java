@@ -10,6 +10,8 @@ import io.zerotrust.avro.EntityType;
 import io.zerotrust.avro.PolicyRule;
 import io.zerotrust.avro.RiskLevel;
 import io.zerotrust.avro.RuleKind;
+import io.zerotrust.schemas.policy.EntityPattern;
+import io.zerotrust.schemas.policy.Policy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -24,10 +26,10 @@ import java.util.stream.Collectors;
 /**
  * Policy rules as the console shows and takes them: the {@link PolicyRule} fields, with times in minutes
  * ({@code ttlMinutes}, {@code minHoldMinutes}) as in the policy files. {@link #edit} checks every field a person
- * can set and fails naming the field; it checks what the risk engine's {@code Policy.validate} checks (a THRESHOLD
- * rule needs minLevel or minScore, a DETECTOR rule detectors, ALLOW_LIST and OVERRIDE rules entities, every decision
- * expires, entity ranges parse) and the ranges a person should stay within. The engine's own check lives in
- * stream-jobs, which would bring Flink to the console, so this is the console's copy of those rules.
+ * can set and fails naming the field: what the risk engine's {@link Policy#validate} checks (a THRESHOLD rule needs
+ * minLevel or minScore, a DETECTOR rule detectors, ALLOW_LIST and OVERRIDE rules entities, every decision expires,
+ * entity patterns parse as {@link EntityPattern}), said for a person, and the ranges a person should stay within;
+ * then the engine's own check on the result, so nothing the engine would refuse is published.
  */
 final class RuleJson {
 
@@ -127,7 +129,7 @@ final class RuleJson {
         List<String> entities = strings(n, "entities", 1000);
         for (String e : entities) {
             try {
-                RulePattern.parse(e);
+                EntityPattern.parse(e);
             } catch (IllegalArgumentException x) {
                 throw bad("entities: " + x.getMessage());
             }
@@ -167,7 +169,7 @@ final class RuleJson {
         if (hold > ttl) {
             throw bad("minHoldMinutes must not be longer than ttlMinutes (" + ttl + ")");
         }
-        return PolicyRule.newBuilder()
+        PolicyRule rule = PolicyRule.newBuilder()
                 .setRuleId(id).setVersion(version).setEnabled(enabled).setDescription(description).setKind(kind)
                 .setPriority((int) priority).setEntityTypes(types).setMinLevel(minLevel).setMinScore(minScore)
                 .setDetectors(new ArrayList<>(detectors)).setEntities(new ArrayList<>(entities)).setAction(action)
@@ -175,25 +177,12 @@ final class RuleJson {
                 .setThrottleRatePerSecond(rate).setParameters(new java.util.HashMap<>(params))
                 .setUpdatedAt(now).setUpdatedBy(user)
                 .build();
-    }
-
-    /** The rules of a policy file (the job's default policy): the same fields, times in minutes. */
-    static List<PolicyRule> parseFile(String json, String source, long updatedAt) {
         try {
-            JsonNode root = JSON.readTree(json);
-            List<PolicyRule> out = new ArrayList<>();
-            for (JsonNode n : root) {
-                ObjectNode o = ((ObjectNode) n).deepCopy();
-                long version = o.path("version").asLong(1);
-                String by = o.path("updatedBy").asText(source);
-                o.remove("version");
-                o.remove("updatedBy");
-                out.add(edit(null, o, version, updatedAt, by));
-            }
-            return out;
-        } catch (java.io.IOException | Invalid e) {
-            throw new IllegalStateException(source + ": " + e.getMessage(), e);
+            Policy.validate(rule);
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
         }
+        return rule;
     }
 
     /** The validation failure: a 400 that names the field. */

@@ -6,6 +6,7 @@ import com.clickhouse.client.api.query.QuerySettings;
 import com.clickhouse.data.ClickHouseFormat;
 import io.zerotrust.avro.PolicyRule;
 import io.zerotrust.avro.RiskLevel;
+import io.zerotrust.schemas.policy.EntityPattern;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -74,10 +75,10 @@ final class WouldFire {
                 scores = Long.parseLong(row[1]);
             }
             default -> { // OVERRIDE, ALLOW_LIST: the listed entities among those scored in the window
-                List<RulePattern> patterns = new ArrayList<>();
+                List<EntityPattern> patterns = new ArrayList<>();
                 for (CharSequence e : r.getEntities()) {
                     try {
-                        patterns.add(RulePattern.parse(e.toString()));
+                        patterns.add(EntityPattern.parse(e.toString()));
                     } catch (IllegalArgumentException ignored) {
                         // a pattern the console would not take matches nothing here
                     }

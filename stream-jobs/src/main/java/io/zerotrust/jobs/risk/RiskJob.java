@@ -33,7 +33,7 @@ import io.zerotrust.jobs.risk.flink.DetectorFunction;
 import io.zerotrust.jobs.risk.flink.PolicyFunction;
 import io.zerotrust.jobs.risk.flink.PolicyInput;
 import io.zerotrust.jobs.risk.flink.ScoringFunction;
-import io.zerotrust.jobs.risk.policy.PolicyFiles;
+import io.zerotrust.schemas.policy.PolicyFiles;
 import io.zerotrust.jobs.risk.score.RiskScoring;
 import io.zerotrust.schemas.flink.SpecificRecordTypeInfo;
 import io.zerotrust.schemas.registry.RegistryClient;

@@ -4,7 +4,7 @@ import io.zerotrust.avro.Contribution;
 import io.zerotrust.avro.EnforcementDecision;
 import io.zerotrust.avro.PolicyRule;
 import io.zerotrust.avro.RiskScore;
-import io.zerotrust.jobs.risk.policy.Policy;
+import io.zerotrust.schemas.policy.Policy;
 import io.zerotrust.jobs.risk.policy.PolicyEngine;
 import io.zerotrust.jobs.risk.score.RiskScoring;
 import io.zerotrust.jobs.state.DecisionState;

@@ -12,6 +12,7 @@ import io.zerotrust.avro.RuleKind;
 import io.zerotrust.jobs.risk.score.RiskScoring.DetectorShare;
 import io.zerotrust.jobs.state.DecisionSlot;
 import io.zerotrust.jobs.state.DecisionState;
+import io.zerotrust.schemas.policy.Policy;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -14,7 +14,7 @@ import io.zerotrust.avro.RiskLevel;
 import io.zerotrust.avro.RiskScore;
 import io.zerotrust.avro.RuleKind;
 import io.zerotrust.avro.Severity;
-import io.zerotrust.jobs.risk.policy.PolicyFiles;
+import io.zerotrust.schemas.policy.PolicyFiles;
 import io.zerotrust.jobs.risk.score.RiskScoring;
 import java.time.Duration;
 import java.util.List;

@@ -12,6 +12,8 @@ import io.zerotrust.avro.PolicyRule;
 import io.zerotrust.jobs.risk.score.RiskScoring;
 import io.zerotrust.jobs.state.Contribution;
 import io.zerotrust.jobs.state.DecisionState;
+import io.zerotrust.schemas.policy.Policy;
+import io.zerotrust.schemas.policy.PolicyFiles;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.zerotrust.jobs.risk.policy;
+package io.zerotrust.schemas.policy;
 
 import io.zerotrust.avro.PolicyRule;
 import io.zerotrust.avro.RuleKind;

@@ -1,4 +1,4 @@
-package io.zerotrust.jobs.risk.policy;
+package io.zerotrust.schemas.policy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,22 +1,24 @@
-package io.zerotrust.console;
+package io.zerotrust.schemas.policy;
 
+import java.io.Serializable;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 
 /**
- * An entity pattern of allow-list and override rules, matched as the risk engine matches it
- * ({@code io.zerotrust.jobs.risk.policy.EntityPattern}, which lives in stream-jobs with Flink, so the console keeps
- * this copy of the same rules): an exact key ({@code user:alice}), a prefix ({@code user:svc-*}), or an address range
- * ({@code ip:10.0.0.0/8}, IPv4 or IPv6).
+ * An entity pattern of allow-list and override rules, as the risk engine matches it and the console checks it: an
+ * exact typed key ({@code user:alice}), a prefix ({@code user:svc-*}), or an address range ({@code ip:10.0.0.0/8},
+ * IPv4 or IPv6). Addresses are literals, never names to look up.
  */
-final class RulePattern {
+public final class EntityPattern implements Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     private final String text;
     private final String prefix;
     private final byte[] network;
     private final int bits;
 
-    private RulePattern(String text, String prefix, byte[] network, int bits) {
+    private EntityPattern(String text, String prefix, byte[] network, int bits) {
         this.text = text;
         this.prefix = prefix;
         this.network = network;
@@ -24,14 +26,14 @@ final class RulePattern {
     }
 
     /** Parses a pattern; fails with a message naming it when it is malformed. */
-    static RulePattern parse(String text) {
+    public static EntityPattern parse(String text) {
         String t = text.strip();
         if (!t.matches("(user|device|ip|service):\\S{0,250}")) {
             throw new IllegalArgumentException("'" + text + "' is not a typed key or pattern (user:alice, user:svc-*, "
                     + "device:…, service:…, ip:203.0.113.9 or ip:10.0.0.0/8)");
         }
         if (t.endsWith("*")) {
-            return new RulePattern(t, t.substring(0, t.length() - 1), null, 0);
+            return new EntityPattern(t, t.substring(0, t.length() - 1), null, 0);
         }
         if (t.startsWith("ip:") && t.indexOf('/') > 0) {
             String[] parts = t.substring(3).split("/", 2);
@@ -44,15 +46,15 @@ final class RulePattern {
                 if (bits < 0 || bits > net.length * 8) {
                     throw new IllegalArgumentException("prefix length out of range");
                 }
-                return new RulePattern(t, null, net, bits);
+                return new EntityPattern(t, null, net, bits);
             } catch (UnknownHostException | RuntimeException e) {
                 throw new IllegalArgumentException("bad address range '" + text + "': " + e.getMessage(), e);
             }
         }
-        return new RulePattern(t, null, null, 0);
+        return new EntityPattern(t, null, null, 0);
     }
 
-    boolean matches(String entity) {
+    public boolean matches(String entity) {
         if (prefix != null) {
             return entity.startsWith(prefix);
         }
