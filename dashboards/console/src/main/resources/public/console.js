@@ -137,7 +137,7 @@ document.getElementById('lift-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
   submitting(document.getElementById('lift-result'), () => liftOverride(
     document.getElementById('lift-entity').value.trim(), document.getElementById('lift-reason').value),
-  (answer) => 'lifted ' + answer.lifted + ' (' + answer.decisionId + ')');
+  (answer) => 'lifted ' + answer.map((l) => l.lifted).join(', '));
 });
 
 start();

@@ -343,21 +343,20 @@ async function search(prefix) {
 
 let overrideTimer = null;
 
-/** Shows the entity's override in force; returns it (or null). */
+/** Shows the entity's overrides in force (an enforced one, a shadow one); returns them. */
 async function loadOverride() {
   const entity = currentEntity();
   const section = document.getElementById('override-now');
   section.hidden = !entity;
-  if (!entity) return null;
+  if (!entity) return [];
   const list = await api('GET', '/api/overrides?entity=' + encodeURIComponent(entity)).catch(() => []);
-  const o = list[0] || null;
   const state = document.getElementById('override-state');
   clearInterval(overrideTimer);
-  if (o) {
-    section.dataset.override = o.id;
+  if (list.length) {
+    section.dataset.override = list.map((o) => o.id).join(' ');
     const show = () => {
-      state.textContent = (o.mode === 'SHADOW' ? o.action + ' (shadow)' : o.action) + ' by ' + o.issuedBy + ': '
-        + o.summary + ' · expires in ' + timeLeft(o.expiresAt);
+      state.textContent = list.map((o) => (o.mode === 'SHADOW' ? o.action + ' (shadow)' : o.action) + ' by '
+        + o.issuedBy + ': ' + o.summary + ' · expires in ' + timeLeft(o.expiresAt)).join('; ');
     };
     show();
     overrideTimer = setInterval(show, 1000);
@@ -365,9 +364,9 @@ async function loadOverride() {
     delete section.dataset.override;
     state.textContent = 'No manual override is in force.';
   }
-  document.getElementById('entity-lift-form').hidden = !isAdmin || !o;
+  document.getElementById('entity-lift-form').hidden = !isAdmin || !list.length;
   document.getElementById('entity-override-form').hidden = !isAdmin;
-  return o;
+  return list;
 }
 
 /** After a change: reads the override again until the console's feed has read the change back (up to 5 s). */
@@ -382,8 +381,8 @@ document.getElementById('entity-lift-form').addEventListener('submit', async (ev
   ev.preventDefault();
   const answer = await submitting(document.getElementById('override-result'),
     () => liftOverride(currentEntity(), document.getElementById('entity-lift-reason').value),
-    (a) => 'lifted ' + a.lifted);
-  if (answer) await awaitOverride((o) => !o || o.id !== answer.lifted);
+    (a) => 'lifted ' + a.map((l) => l.lifted).join(', '));
+  if (answer) await awaitOverride((list) => list.every((o) => !answer.some((l) => l.lifted === o.id)));
 });
 
 document.getElementById('entity-override-form').addEventListener('submit', async (ev) => {
@@ -394,7 +393,7 @@ document.getElementById('entity-override-form').addEventListener('submit', async
     ttlMinutes: Number(document.getElementById('entity-override-ttl').value),
     reason: document.getElementById('entity-override-reason').value,
   }), (a) => 'published ' + a.decisionId);
-  if (answer) await awaitOverride((o) => o && o.id === answer.decisionId);
+  if (answer) await awaitOverride((list) => list.some((o) => o.id === answer.decisionId));
 });
 
 async function start() {

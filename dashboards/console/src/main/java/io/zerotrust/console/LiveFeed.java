@@ -17,7 +17,6 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -215,10 +214,11 @@ public final class LiveFeed implements AutoCloseable {
                     inForce.put(d.getEntity(), n);
                 }
             }
-            if (d.getIssuer() == DecisionIssuer.MANUAL) {
-                overrides.remove(d.getEntity());
+            if (d.getIssuer() == DecisionIssuer.MANUAL) { // one per entity and mode, as a gateway keeps them
+                String key = d.getEntity() + "\u0000" + d.getMode();
+                overrides.remove(key);
                 if (!lift && live) {
-                    overrides.put(d.getEntity(), n);
+                    overrides.put(key, n);
                 }
             }
         }
@@ -227,11 +227,19 @@ public final class LiveFeed implements AutoCloseable {
         }
     }
 
-    /** The manual override in force for {@code entity}, if any (as last read from {@code enforcement.decisions}). */
-    public synchronized Optional<ObjectNode> override(String entity) {
-        ObjectNode o = overrides.get(entity);
-        return o != null && (!o.has("expiresAt") || o.get("expiresAt").asLong() > System.currentTimeMillis())
-                ? Optional.of(o.deepCopy()) : Optional.empty();
+    /**
+     * The manual overrides in force for {@code entity} (as last read from {@code enforcement.decisions}): at most one
+     * enforced and one shadow, the enforced first.
+     */
+    public synchronized List<ObjectNode> overrides(String entity) {
+        List<ObjectNode> out = new ArrayList<>();
+        for (DecisionMode mode : DecisionMode.values()) {
+            ObjectNode o = overrides.get(entity + "\u0000" + mode);
+            if (o != null && (!o.has("expiresAt") || o.get("expiresAt").asLong() > System.currentTimeMillis())) {
+                out.add(o.deepCopy());
+            }
+        }
+        return out;
     }
 
     /** The manual overrides in force, newest first. */

@@ -2,6 +2,7 @@ package io.zerotrust.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -24,9 +25,9 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  *   <li>{@code POST /api/overrides} (admin) {@code {"entity","action","reason","ttlMinutes"[,"mode"]}}: publishes it;
  *   <li>{@code GET /api/overrides[?entity=]} (viewer): the overrides in force, as the live feed last read them;
- *   <li>{@code POST /api/overrides/lift} (admin) {@code {"entity","reason"}}: lifts the entity's override in force (404
- *       when there is none). A lift is a MANUAL {@code ALLOW} that supersedes the override and expires a second after it
- *       is issued: a gateway takes it as the entity's latest decision (so the override's block or step-up ends there
+ *   <li>{@code POST /api/overrides/lift} (admin) {@code {"entity","reason"}}: lifts the entity's overrides in force, the
+ *       enforced one and a shadow one if there is (404 when there is none). A lift is a MANUAL {@code ALLOW}, in the
+ *       override's mode, that supersedes it and expires a second after it is issued: a gateway takes it as the entity's latest decision (so the override's block or step-up ends there
  *       at once, live sessions are not reopened), and the risk engine, whose manual decisions win only while they last,
  *       decides about the entity again from its next score. What the engine had in force before the override is not
  *       restored: it issues again when the entity's behaviour calls for it.
@@ -66,7 +67,7 @@ final class Overrides {
         Console.require(ctx, Role.VIEWER);
         String entity = ctx.queryParam("entity");
         if (entity != null) {
-            ctx.json(console.feed().override(entity.trim()).map(List::of).orElse(List.of()));
+            ctx.json(console.feed().overrides(entity.trim()));
         } else {
             ctx.json(console.feed().overrides());
         }
@@ -96,13 +97,14 @@ final class Overrides {
             throw new Console.ApiError(400, "mode must be ENFORCE or SHADOW");
         }
         long now = System.currentTimeMillis();
+        Optional<ObjectNode> replaced = console.feed().overrides(entity).stream()
+                .filter(o -> o.path("mode").asText().equals(mode.name())).findFirst();
         EnforcementDecision d = decision(s, entity, type, action, mode, now, now + TimeUnit.MINUTES.toMillis(ttl),
-                reason, OVERRIDE_DETECTOR, console.feed().override(entity).map(o -> o.path("id").asText()));
+                reason, OVERRIDE_DETECTOR, replaced.map(o -> o.path("id").asText()));
         ObjectNode after = JSON.createObjectNode().put("decisionId", d.getDecisionId()).put("entity", entity)
                 .put("action", action.name()).put("mode", mode.name()).put("ttlMinutes", ttl).put("reason", reason)
                 .put("expiresAt", d.getExpiresAt());
-        console.audit().record(s.user(), s.role(), "override.create", entity,
-                console.feed().override(entity).orElse(null), after);
+        console.audit().record(s.user(), s.role(), "override.create", entity, replaced.orElse(null), after);
         console.publish(d);
         ctx.status(201).json(after);
     }
@@ -113,17 +115,24 @@ final class Overrides {
         String entity = req.path("entity").asText("").trim();
         EntityType type = Console.entityType(entity);
         String reason = reason(req, "every lift says why");
-        ObjectNode before = console.feed().override(entity).orElseThrow(() -> new Console.ApiError(404,
-                "no manual override is in force for " + entity + " (it may have expired or been lifted already)"));
-        long now = System.currentTimeMillis();
-        EnforcementDecision d = decision(s, entity, type, Action.ALLOW,
-                DecisionMode.valueOf(before.path("mode").asText("ENFORCE")), now, now + LIFT_TTL_MS,
-                "override lifted: " + reason, LIFT_DETECTOR, Optional.of(before.path("id").asText()));
-        ObjectNode after = JSON.createObjectNode().put("decisionId", d.getDecisionId()).put("entity", entity)
-                .put("lifted", before.path("id").asText()).put("reason", reason);
-        console.audit().record(s.user(), s.role(), "override.lift", entity, before, after);
-        console.publish(d);
-        ctx.json(after);
+        List<ObjectNode> inForce = console.feed().overrides(entity);
+        if (inForce.isEmpty()) {
+            throw new Console.ApiError(404, "no manual override is in force for " + entity
+                    + " (it may have expired or been lifted already)");
+        }
+        ArrayNode answer = JSON.createArrayNode();
+        for (ObjectNode before : inForce) {
+            long now = System.currentTimeMillis();
+            EnforcementDecision d = decision(s, entity, type, Action.ALLOW,
+                    DecisionMode.valueOf(before.path("mode").asText("ENFORCE")), now, now + LIFT_TTL_MS,
+                    "override lifted: " + reason, LIFT_DETECTOR, Optional.of(before.path("id").asText()));
+            ObjectNode after = JSON.createObjectNode().put("decisionId", d.getDecisionId()).put("entity", entity)
+                    .put("lifted", before.path("id").asText()).put("mode", d.getMode().name()).put("reason", reason);
+            console.audit().record(s.user(), s.role(), "override.lift", entity, before, after);
+            console.publish(d);
+            answer.add(after);
+        }
+        ctx.json(answer);
     }
 
     private static String reason(JsonNode req, String why) {

@@ -208,10 +208,10 @@ class ConsoleITCase {
                 dir.resolve("users.json").toString(), "console.audit.file", dir.resolve("audit-2.jsonl").toString(),
                 "kafka.bootstrap", platform.kafkaBootstrap(), "registry.url", platform.registryUrl())))) {
             long until = System.currentTimeMillis() + 15_000;
-            while (later.feed().override(entity).isEmpty() && System.currentTimeMillis() < until) {
+            while (later.feed().overrides(entity).isEmpty() && System.currentTimeMillis() < until) {
                 Thread.sleep(100);
             }
-            assertThat(later.feed().override(entity)).get().satisfies(o ->
+            assertThat(later.feed().overrides(entity)).singleElement().satisfies(o ->
                     assertThat(o.path("id").asText()).isEqualTo(id));
         }
 
@@ -223,10 +223,20 @@ class ConsoleITCase {
                 .put("entity", entity).toString(), admin.cookie(), admin.csrf());
         assertThat(noReason.statusCode()).isEqualTo(400);
         assertThat(noReason.body()).contains("reason is required");
+        // a shadow override of the same entity beside the enforced one: both are in force, and a lift lifts both
+        String shadowReq = JSON.createObjectNode().put("entity", entity).put("action", "BLOCK").put("ttlMinutes", 30)
+                .put("reason", "what if").put("mode", "SHADOW").toString();
+        HttpResponse<String> shadow = send("POST", "/api/overrides", shadowReq, admin.cookie(), admin.csrf());
+        assertThat(shadow.statusCode()).as(shadow.body()).isEqualTo(201);
+        String shadowId = JSON.readTree(shadow.body()).path("decisionId").asText();
+        JsonNode both = awaitOverrides(entity, viewer, 2);
+        assertThat(both).extracting(n -> n.path("mode").asText()).containsExactly("ENFORCE", "SHADOW");
         HttpResponse<String> lifted = send("POST", "/api/overrides/lift", lift, admin.cookie(), admin.csrf());
         assertThat(lifted.statusCode()).as(lifted.body()).isEqualTo(200);
-        assertThat(JSON.readTree(lifted.body()).path("lifted").asText()).isEqualTo(id);
-        String liftId = JSON.readTree(lifted.body()).path("decisionId").asText();
+        JsonNode lifts = JSON.readTree(lifted.body());
+        assertThat(lifts).extracting(n -> n.path("lifted").asText()).containsExactly(id, shadowId);
+        assertThat(lifts.get(1).path("mode").asText()).isEqualTo("SHADOW");
+        String liftId = lifts.get(0).path("decisionId").asText();
         assertThat(consumeDecision(liftId)).singleElement().satisfies(d -> {
             assertThat(d.getEntity()).isEqualTo(entity);
             assertThat(d.getAction()).isEqualTo(Action.ALLOW);
