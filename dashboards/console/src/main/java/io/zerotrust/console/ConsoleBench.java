@@ -269,7 +269,7 @@ public final class ConsoleBench {
                     }
                     System.out.println("[browser] " + line);
                     if (line.startsWith("watching") && publisher == null) {
-                        publisher = new Publisher(producer, prefix, rate, seconds, toNode, console);
+                        publisher = new Publisher(producer, prefix, rate, seconds, toNode, probe);
                         publisher.start();
                     }
                 }
@@ -318,6 +318,9 @@ public final class ConsoleBench {
         private final int seconds;
         private final OutputStream toNode;
         private final Thread feedThread;
+        private final FeedProbe probe;
+        /** Each second of publishing: decisions that reached the feed, and the feed thread's CPU (ms). */
+        final List<long[]> perSecond = new ArrayList<>();
         final AtomicLong failed = new AtomicLong();
         final long[] ackLags;
         final AtomicLong acked = new AtomicLong();
@@ -332,13 +335,14 @@ public final class ConsoleBench {
         volatile long wallNanos;
 
         Publisher(KafkaProducer<String, EnforcementDecision> producer, String prefix, int rate, int seconds,
-                  OutputStream toNode, Console console) {
+                  OutputStream toNode, FeedProbe probe) {
             super("bench-publisher");
             this.producer = producer;
             this.prefix = prefix;
             this.rate = rate;
             this.seconds = seconds;
             this.toNode = toNode;
+            this.probe = probe;
             this.feedThread = Thread.getAllStackTraces().keySet().stream()
                     .filter(t -> t.getName().equals("console-live-feed")).findFirst().orElse(null);
             this.ackLags = new long[rate * seconds];
@@ -371,6 +375,9 @@ public final class ConsoleBench {
             long total = (long) rate * seconds;
             long start = System.nanoTime();
             long seq = 0;
+            long nextSample = start + 1_000_000_000L;
+            long seenBefore = probe.seen.get();
+            long feedCpuBefore = feedCpu0;
             long maxBehind = 0;
             while (seq < total) {
                 long due = Math.min(total, (System.nanoTime() - start) * rate / 1_000_000_000L + 1);
@@ -403,6 +410,14 @@ public final class ConsoleBench {
                             });
                     lastMs = now;
                     seq++;
+                }
+                if (System.nanoTime() >= nextSample) {
+                    nextSample += 1_000_000_000L;
+                    long seen = probe.seen.get();
+                    long cpu = feedThread == null ? 0 : mx.getThreadCpuTime(feedThread.getId());
+                    perSecond.add(new long[] {seen - seenBefore, (cpu - feedCpuBefore) / 1_000_000});
+                    seenBefore = seen;
+                    feedCpuBefore = cpu;
                 }
                 LockSupport.parkNanos(500_000);
             }
@@ -512,6 +527,12 @@ public final class ConsoleBench {
                 + "p99 %s ms, last 5 s p99 %s ms%n", w.path("lag").path("p50").asText(),
                 w.path("lag").path("p99").asText(), w.path("lag").path("max").asText(),
                 w.path("lagFirst5s").path("p99").asText(), w.path("lagLast5s").path("p99").asText()));
+        if (pub != null) {
+            s.append("reached the feed per second: ").append(String.join(",", pub.perSecond.stream()
+                    .map(x -> Long.toString(x[0])).toList())).append("; the feed thread's CPU per second (ms): ")
+                    .append(String.join(",", pub.perSecond.stream().map(x -> Long.toString(x[1])).toList()))
+                    .append('\n');
+        }
         s.append("rendered per second: ").append(w.path("perSecond")).append('\n');
         if (pub != null && pub.wallNanos > 0) {
             s.append(String.format(Locale.ROOT, "CPU over the %.1f s of publishing: the console's "
