@@ -315,6 +315,7 @@ public final class Console implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        feed.close(); // first: nothing is sent to a page whose response the stopping server has recycled
         app.stop();
         synchronized (parts) {
             for (AutoCloseable part : parts) {
@@ -322,7 +323,6 @@ public final class Console implements AutoCloseable {
             }
             parts.clear();
         }
-        feed.close();
         stageLag.close();
         decisions.close(Duration.ofSeconds(5));
         clickhouse.close();

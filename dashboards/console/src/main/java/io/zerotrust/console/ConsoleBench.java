@@ -79,10 +79,6 @@ public final class ConsoleBench {
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
-        if (System.getProperty("org.slf4j.simpleLogger.log.io.javalin") == null) {
-            // Javalin warns for every update sent to a page that has just gone (many lines as the pages close)
-            System.setProperty("org.slf4j.simpleLogger.log.io.javalin", "error");
-        }
         Map<String, String> o = new LinkedHashMap<>();
         o.put("kafka.bootstrap", "127.0.0.1:9092");
         o.put("registry.url", "http://127.0.0.1:8081");

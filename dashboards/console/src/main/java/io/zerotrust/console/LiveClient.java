@@ -69,6 +69,9 @@ final class LiveClient implements Consumer<LiveFeed.Update> {
                 batch.add(first);
                 queue.drainTo(batch, 500);
                 for (LiveFeed.Update u : batch) {
+                    if (client.terminated()) {
+                        break; // the page went away: the rest of the batch would only be warnings
+                    }
                     client.sendEvent(u.kind(), u.json());
                 }
                 batch.clear();
