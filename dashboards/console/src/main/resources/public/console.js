@@ -33,11 +33,11 @@ function countdown(expiresAt) {
 }
 
 /** Replaces a list's items only when the decisions in it changed, so buttons keep their focus between updates. */
-function showList(list, decisions, make) {
+function showList(list, decisions, make, none) {
   const ids = decisions.map((d) => d.id).join(' ');
   if (list.dataset.ids === ids) return;
   list.dataset.ids = ids;
-  list.replaceChildren(...decisions.map(make));
+  list.replaceChildren(...(decisions.length ? decisions.map(make) : [el('li', none, 'meta none')]));
 }
 
 function inForceItem(d) {
@@ -73,9 +73,9 @@ function showStages(stages) {
   list.replaceChildren(...(stages || []).map((s) => {
     const div = el('div', undefined, s.error ? 'stage warn' : 'stage');
     div.dataset.stage = s.stage;
-    const value = s.error ? s.error : s.lag.toLocaleString('en') + ' behind';
+    const value = s.error || s.note || s.lag.toLocaleString('en') + ' behind';
     const dd = el('dd', value);
-    if (!s.error) dd.title = 'group ' + s.group + ' on ' + s.topics.join(', ');
+    if (s.group) dd.title = 'group ' + s.group + (s.topics ? ' on ' + s.topics.join(', ') : '');
     div.append(el('dt', s.stage), dd);
     return div;
   }));
@@ -88,8 +88,8 @@ function showStats(s) {
   document.getElementById('stat-latency').textContent =
     s.loopP50Ms === undefined ? '–' : s.loopP50Ms + ' / ' + s.loopP99Ms + ' ms';
   showStages(s.stages);
-  showList(document.getElementById('in-force'), s.inForce || [], inForceItem);
-  showList(document.getElementById('overrides'), s.overrides || [], overrideItem);
+  showList(document.getElementById('in-force'), s.inForce || [], inForceItem, 'Nothing is restricted.');
+  showList(document.getElementById('overrides'), s.overrides || [], overrideItem, 'None.');
 }
 
 setInterval(() => {

@@ -18,6 +18,7 @@ import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 
@@ -25,8 +26,9 @@ import org.apache.kafka.common.TopicPartition;
  * Each stage's lag for the live view: how many records its consumer group has yet to read (committed offset to the
  * last committed record of each partition it reads), polled every two seconds on a thread of its own so a slow broker
  * never holds up the feed. A stage is named by consumer groups, exact or ending in {@code *} (the demo's groups carry
- * its run): {@code console.stages=ingest=zt-ingest|zt-demo-ingest-*,...}. When several groups match, the one furthest
- * along is the stage (an earlier run's group stopped earlier, so it lags more). The Flink jobs commit their offsets
+ * its run): {@code console.stages=ingest=zt-ingest|zt-demo-ingest-*,...}. When several groups match, a group with
+ * members now (a Kafka Streams ingest that runs) is preferred, and among the rest the one furthest along is the stage
+ * (an earlier run's group stopped earlier, so it lags more; the Flink jobs commit without joining their group). The Flink jobs commit their offsets
  * at each checkpoint, so their lag is as of their last checkpoint; a Kafka Streams ingest commits every 100 ms.
  */
 final class StageLag implements AutoCloseable {
@@ -122,8 +124,14 @@ final class StageLag implements AutoCloseable {
 
     ArrayNode measure() throws Exception {
         List<String> groups = new ArrayList<>();
+        java.util.Set<String> active = new java.util.HashSet<>();
         for (GroupListing g : admin.listGroups().all().get(10, TimeUnit.SECONDS)) {
             groups.add(g.groupId());
+            if (g.groupState().map(st -> st == GroupState.STABLE || st == GroupState.PREPARING_REBALANCE
+                    || st == GroupState.COMPLETING_REBALANCE || st == GroupState.RECONCILING
+                    || st == GroupState.ASSIGNING).orElse(false)) {
+                active.add(g.groupId());
+            }
         }
         Map<String, Map<TopicPartition, OffsetAndMetadata>> committed = new HashMap<>();
         Map<TopicPartition, OffsetSpec> wanted = new HashMap<>();
@@ -147,10 +155,18 @@ final class StageLag implements AutoCloseable {
                         .get(10, TimeUnit.SECONDS);
         ArrayNode out = JSON.createArrayNode();
         for (Stage s : stages) {
+            boolean anyActive = committed.keySet().stream().anyMatch(g -> s.matches(g) && active.contains(g));
             ObjectNode best = null;
             long bestLag = Long.MAX_VALUE;
             for (Map.Entry<String, Map<TopicPartition, OffsetAndMetadata>> e : committed.entrySet()) {
-                if (!s.matches(e.getKey()) || e.getValue().isEmpty()) {
+                if (!s.matches(e.getKey()) || (anyActive && !active.contains(e.getKey()))) {
+                    continue;
+                }
+                if (e.getValue().isEmpty()) {
+                    if (best == null) {
+                        best = JSON.createObjectNode().put("stage", s.name()).put("group", e.getKey())
+                                .put("note", "running, nothing committed yet");
+                    }
                     continue;
                 }
                 long lag = 0;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.zerotrust.testkit.PlatformExtension;
 import io.zerotrust.testkit.TestPlatform;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -13,11 +14,14 @@ import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -70,6 +74,38 @@ class StageLagITCase {
             assertThat(s.get(1).path("stage").asText()).isEqualTo("ingest");
             assertThat(s.get(1).path("error").asText()).isEqualTo("not running: no offsets committed by " + run
                     + "-ingest");
+        }
+    }
+
+    @Test
+    void aGroupWithMembersIsTheStageBeforeGroupsWithoutAndSaysWhenItHasCommittedNothing(TestPlatform platform)
+            throws Exception {
+        String run = "lagtest-" + UUID.randomUUID().toString().substring(0, 8);
+        String topic = seedGroups(platform, run); // -risk-new 1 behind, -risk-old 9 behind, neither with members
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.kafkaBootstrap());
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, run + "-risk-live");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        List<StageLag.Stage> stages = StageLag.parse("risk engine=" + run + "-risk-*");
+        try (KafkaConsumer<byte[], byte[]> live = new KafkaConsumer<>(c, new ByteArrayDeserializer(),
+                     new ByteArrayDeserializer());
+             StageLag lag = new StageLag(platform.kafkaBootstrap(), stages)) {
+            live.subscribe(List.of(topic));
+            long until = System.currentTimeMillis() + 20_000;
+            while (live.assignment().isEmpty() && System.currentTimeMillis() < until) {
+                live.poll(Duration.ofMillis(200));
+            }
+            assertThat(live.assignment()).isNotEmpty();
+            JsonNode running = lag.measure().get(0);
+            assertThat(running.path("group").asText()).isEqualTo(run + "-risk-live");
+            assertThat(running.path("note").asText()).isEqualTo("running, nothing committed yet");
+            // it has read 3 of partition 0 and all of partition 1: 2 behind, and it is the stage though -new lags less
+            live.commitSync(Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(3),
+                    new TopicPartition(topic, 1), new OffsetAndMetadata(5)));
+            JsonNode committed = lag.measure().get(0);
+            assertThat(committed.path("group").asText()).isEqualTo(run + "-risk-live");
+            assertThat(committed.path("lag").asLong()).isEqualTo(2);
         }
     }
 
