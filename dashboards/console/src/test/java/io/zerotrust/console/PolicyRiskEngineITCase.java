@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -40,8 +41,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The acceptance of issue 22's policy part with the real risk engine (Flink mini-cluster, test scope only): a
- * threshold change published in the console is applied by the running engine without a restart, and the next
- * decision it issues carries the policy version the console showed for the change.
+ * threshold change published in the console's policy page, in headless chromium ({@code browser-tests/policy-engine.mjs}),
+ * is applied by the running engine without a restart, and the next decision it issues carries the policy version the
+ * page showed for the change, which the page then shows as the latest decision's.
  */
 @ExtendWith(PlatformExtension.class)
 class PolicyRiskEngineITCase {
@@ -73,49 +75,68 @@ class PolicyRiskEngineITCase {
                     .put("action", "BLOCK").put("ttlMinutes", 10).put("priority", 100)
                     .set("entityTypes", JSON.createArrayNode().add("USER")), true);
             assertThat(added.statusCode()).as(added.body()).isEqualTo(201);
-            // the threshold change: 99 → 30, so a user's brute force (40 points) now crosses it
-            HttpResponse<String> changed = PolicyApiITCase.send(admin, "POST", "/api/policy/rules",
-                    "{\"ruleId\":\"" + rule + "\",\"minScore\":30}", true);
-            assertThat(changed.statusCode()).as(changed.body()).isEqualTo(200);
-            String version = JSON.readTree(changed.body()).path("policyVersion").asText();
-            JsonNode shown = JSON.readTree(PolicyApiITCase.send(admin, "GET", "/api/policy", null, false).body());
-            assertThat(shown.path("policyVersion").asText()).isEqualTo(version);
-
-            // the engine reads the change from policy.rules; an attack that overtakes it is decided under the
-            // policy before it, so each try is a new user
-            EnforcementDecision next = null;
-            for (int i = 0; i < 4 && next == null; i++) {
-                String user = run + "-u" + i;
-                long t = System.currentTimeMillis();
-                try (KafkaProducer<String, ConnectionEvent> p = platform.producer(Topics.CONN_EVENTS)) {
-                    for (int k = 0; k < 12; k++) {
-                        p.send(new ProducerRecord<>(Topics.CONN_EVENTS.name(), "user:" + user,
-                                failure(user, "10.9.0." + (10 + i), t + k * 1000L))).get();
-                    }
-                }
-                try {
-                    await().atMost(Duration.ofSeconds(30)).until(() -> decisions.stream().anyMatch(d ->
-                            d.getEntity().equals("user:" + user) && rule.equals(d.getRuleId())));
-                    next = decisions.stream().filter(d -> d.getEntity().equals("user:" + user)
-                            && rule.equals(d.getRuleId())).findFirst().orElseThrow();
-                } catch (org.awaitility.core.ConditionTimeoutException overtaken) {
-                    System.out.println("[policy-engine] no decision under " + rule + " for " + user + "; decisions: "
-                            + decisions.stream().filter(d -> d.getEntity().equals("user:" + user)).map(d ->
-                            d.getRuleId() + "/" + d.getPolicyVersion()).toList());
-                }
+            // the threshold change, made in the browser: 99 → 30, so a user's brute force (40 points) now crosses it;
+            // the page asks for the attack with the policy version it shows, and waits to show the engine's decision
+            AtomicReference<String> shownVersion = new AtomicReference<>();
+            AtomicReference<EnforcementDecision> decided = new AtomicReference<>();
+            BrowserTests.requireToolchain();
+            try {
+                BrowserTests.run("policy-engine.mjs", Map.of("ZT_CONSOLE_URL", console.url(), "ZT_ADMIN", "ada",
+                    "ZT_ADMIN_PASSWORD", "admin password 123", "ZT_RULE", rule, "ZT_RUN", run), line -> {
+                        if (line.startsWith("PUBLISH attack ")) {
+                            shownVersion.set(line.substring("PUBLISH attack ".length()));
+                            decided.set(attackUntilDecided(platform, decisions, run, rule));
+                        }
+                    });
+                JsonNode shown = JSON.readTree(PolicyApiITCase.send(admin, "GET", "/api/policy", null, false).body());
+                assertThat(shown.path("policyVersion").asText()).isEqualTo(shownVersion.get());
+            } finally {
+                // leave no enabled test rule behind for later jobs
+                assertThat(PolicyApiITCase.send(admin, "POST", "/api/policy/rules", "{\"ruleId\":\"" + rule
+                        + "\",\"enabled\":false}", true).statusCode()).isEqualTo(200);
             }
+            String version = shownVersion.get();
+            EnforcementDecision next = decided.get();
             assertThat(next).as("a decision under the changed rule").isNotNull();
             assertThat(next.getAction()).isEqualTo(Action.BLOCK);
             assertThat(next.getPolicyVersion().toString()).isEqualTo(version);
             assertThat(next.getSummary().toString()).contains("policy " + version);
             System.out.println("[policy-engine] the next decision " + next.getDecisionId() + " carries " + version);
-            // leave no enabled test rule behind for later jobs
-            assertThat(PolicyApiITCase.send(admin, "POST", "/api/policy/rules", "{\"ruleId\":\"" + rule
-                    + "\",\"enabled\":false}", true).statusCode()).isEqualTo(200);
         } finally {
             job.cancel().get();
             reader.interrupt();
         }
+    }
+
+    /**
+     * A user's brute force, a new user each try: the engine reads the change from policy.rules, and an attack that
+     * overtakes it is decided under the policy before it. The first decision under {@code rule}, or null.
+     */
+    private static EnforcementDecision attackUntilDecided(TestPlatform platform, List<EnforcementDecision> decisions,
+                                                          String run, String rule) {
+        for (int i = 0; i < 4; i++) {
+            String user = run + "-u" + i;
+            long t = System.currentTimeMillis();
+            try (KafkaProducer<String, ConnectionEvent> p = platform.producer(Topics.CONN_EVENTS)) {
+                for (int k = 0; k < 12; k++) {
+                    p.send(new ProducerRecord<>(Topics.CONN_EVENTS.name(), "user:" + user,
+                            failure(user, "10.9.0." + (10 + i), t + k * 1000L))).get();
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException("the attack could not be sent", e);
+            }
+            try {
+                await().atMost(Duration.ofSeconds(30)).until(() -> decisions.stream().anyMatch(d ->
+                        d.getEntity().equals("user:" + user) && rule.equals(d.getRuleId())));
+                return decisions.stream().filter(d -> d.getEntity().equals("user:" + user)
+                        && rule.equals(d.getRuleId())).findFirst().orElseThrow();
+            } catch (org.awaitility.core.ConditionTimeoutException overtaken) {
+                System.out.println("[policy-engine] no decision under " + rule + " for " + user + "; decisions: "
+                        + decisions.stream().filter(d -> d.getEntity().equals("user:" + user)).map(d ->
+                        d.getRuleId() + "/" + d.getPolicyVersion()).toList());
+            }
+        }
+        return null;
     }
 
     private static ConnectionEvent failure(String user, String ip, long time) {
