@@ -2,12 +2,14 @@ package io.zerotrust.jobs.risk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.zerotrust.avro.ConnectionEvent;
 import io.zerotrust.avro.EnforcementDecision;
 import io.zerotrust.platform.FlinkCluster;
 import io.zerotrust.schemas.topics.Topics;
 import io.zerotrust.testkit.PlatformExtension;
 import io.zerotrust.testkit.TestPlatform;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -64,6 +66,9 @@ class ClusterParallelismITCase {
                         while (decisions.values.size() < reference && System.nanoTime() < deadline) {
                             Thread.sleep(500);
                         }
+                        if (decisions.values.size() < reference) {
+                            printWatermarks(cluster.restUrl(), job, parallelism);
+                        }
                     }
                     // settled: no new decision for 20 s
                     ClusterFailoverITCase.settle(decisions.values::size, Duration.ofSeconds(4), 5,
@@ -84,5 +89,27 @@ class ClusterParallelismITCase {
         assertThat(decided.get(1)).as("decisions at parallelism 1").hasSizeGreaterThan(3);
         assertThat(decided.get(2)).as("parallelism 2 against 1").containsExactlyElementsOf(decided.get(1));
         assertThat(decided.get(4)).as("parallelism 4 against 1").containsExactlyElementsOf(decided.get(1));
+    }
+
+    /**
+     * What each task's subtasks have as their input watermark (Flink's REST API), for a run that stopped short of the
+     * decisions parallelism 1 made: the decisions it lacks are usually the ones an event-time timer makes (a score
+     * decaying below a level), so a subtask whose watermark stopped early is the first suspect.
+     */
+    private static void printWatermarks(String restUrl, String job, int parallelism) {
+        try {
+            for (JsonNode v : FlinkCluster.get(restUrl, "/jobs/" + job)
+                    .path("vertices")) {
+                StringBuilder line = new StringBuilder();
+                for (JsonNode w : FlinkCluster.get(restUrl, "/jobs/" + job
+                        + "/vertices/" + v.path("id").asText() + "/watermarks")) {
+                    line.append(' ').append(w.path("id").asText()).append('=').append(w.path("value").asText());
+                }
+                System.out.println("[parallelism " + parallelism + "] watermarks of '" + v.path("name").asText()
+                        + "':" + line);
+            }
+        } catch (IOException | RuntimeException e) {
+            System.out.println("[parallelism " + parallelism + "] watermarks unknown: " + e);
+        }
     }
 }
