@@ -60,6 +60,7 @@ public final class Console implements AutoCloseable {
     private final LiveFeed feed;
     private final KafkaProducer<String, EnforcementDecision> decisions;
     private final com.clickhouse.client.api.Client clickhouse;
+    private final ClickHouseParams clickhouseQueries;
     private final Javalin app;
     private final java.util.Deque<AutoCloseable> parts = new java.util.ArrayDeque<>();
 
@@ -82,6 +83,7 @@ public final class Console implements AutoCloseable {
         // server-side response compression off: ClickHouse 18.16 fails to write compressed responses (TestPlatform)
         this.clickhouse = new com.clickhouse.client.api.Client.Builder().addEndpoint(s.clickhouseUrl())
                 .setUsername("default").setPassword("").compressServerResponse(false).build();
+        this.clickhouseQueries = new ClickHouseParams(clickhouse);
         this.app = Javalin.create(config -> {
             config.jetty.host = s.host();
             config.jetty.port = s.port();
@@ -152,9 +154,9 @@ public final class Console implements AutoCloseable {
         return settings;
     }
 
-    /** The ClickHouse client (client-v2); queries must pass user input as query parameters, never in the SQL text. */
-    com.clickhouse.client.api.Client clickhouse() {
-        return clickhouse;
+    /** ClickHouse queries with typed parameters: user input never in the SQL text. */
+    ClickHouseParams clickhouseQueries() {
+        return clickhouseQueries;
     }
 
     /** A part of the console (a feature's reader or producer) to close when the console closes, after the server. */

@@ -1,8 +1,5 @@
 package io.zerotrust.console;
 
-import com.clickhouse.client.api.Client;
-import com.clickhouse.client.api.query.QueryResponse;
-import com.clickhouse.client.api.query.QuerySettings;
 import com.clickhouse.data.ClickHouseFormat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.zerotrust.avro.EntityType;
-import io.zerotrust.clickhouse.ServerFeatures;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -20,9 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Entity investigation, read from ClickHouse (any signed-in role):
@@ -46,11 +39,9 @@ final class EntityApi {
     static final int MAX_HOURS = 720;
     private static final long BASELINE_MS = 7L * 24 * 3_600_000;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([a-z_]+):([A-Za-z0-9()]+)}");
     private static final List<String> DIMENSIONS = List.of("country", "device", "service", "user", "hour");
 
     private final Console console;
-    private volatile Boolean serverParams;
 
     private EntityApi(Console console) {
         this.console = console;
@@ -332,40 +323,23 @@ final class EntityApi {
     // ---- queries
 
     private List<JsonNode> rows(String sql, Map<String, Object> params) throws Exception {
-        Client ch = console.clickhouse();
-        QuerySettings settings = new QuerySettings().setFormat(ClickHouseFormat.JSONEachRow);
-        boolean server = serverParams();
-        String text = sql + " FORMAT JSONEachRow"; // 18.16 answers in its default format whatever the setting says
-        try (QueryResponse r = (server ? ch.query(text, params, settings) : ch.query(bind(text, params), settings))
-                .get(30, TimeUnit.SECONDS)) {
-            String body = new String(r.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            List<JsonNode> out = new ArrayList<>();
-            for (String line : body.split("\n")) {
-                if (!line.isBlank()) {
-                    out.add(JSON.readTree(line));
-                }
-            }
-            return out;
+        String body;
+        try {
+            // 18.16 answers in its default format whatever the setting says: the format is in the text too
+            body = console.clickhouseQueries().query(sql + " FORMAT JSONEachRow", params, ClickHouseFormat.JSONEachRow,
+                    EntityApi::literal);
         } catch (Console.ApiError e) {
             throw e;
         } catch (Exception e) {
             throw new Console.ApiError(503, "ClickHouse did not answer the query: " + e.getMessage());
         }
-    }
-
-    private boolean serverParams() {
-        Boolean b = serverParams;
-        if (b == null) {
-            try (QueryResponse r = console.clickhouse().query("SELECT version()",
-                    new QuerySettings().setFormat(ClickHouseFormat.TabSeparated)).get(30, TimeUnit.SECONDS)) {
-                b = ServerFeatures.of(new String(r.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
-                        .major() >= 20;
-            } catch (Exception e) {
-                throw new Console.ApiError(503, "ClickHouse is not reachable: " + e.getMessage());
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : body.split("\n")) {
+            if (!line.isBlank()) {
+                out.add(JSON.readTree(line));
             }
-            serverParams = b;
         }
-        return b;
+        return out;
     }
 
     /**
@@ -374,16 +348,7 @@ final class EntityApi {
      * decimal digits. No character of a value reaches the SQL text.
      */
     static String bind(String sql, Map<String, Object> params) {
-        Matcher m = PLACEHOLDER.matcher(sql);
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            if (!params.containsKey(m.group(1))) {
-                throw new IllegalArgumentException("no value for the query parameter " + m.group(1));
-            }
-            m.appendReplacement(out, Matcher.quoteReplacement(literal(params.get(m.group(1)), m.group(2))));
-        }
-        m.appendTail(out);
-        return out.toString();
+        return ClickHouseParams.bind(sql, params, EntityApi::literal);
     }
 
     private static String literal(Object v, String type) {

@@ -52,7 +52,7 @@ final class PolicyApi {
         this.console = console;
         ConsoleSettings s = console.settings();
         this.rules = new PolicyRules(s.kafkaBootstrap(), s.registryUrl());
-        this.wouldFire = new WouldFire(console.clickhouse(), s.clickhouseDatabase());
+        this.wouldFire = new WouldFire(console.clickhouseQueries(), s.clickhouseDatabase());
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, s.kafkaBootstrap());
         p.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -1,20 +1,13 @@
 package io.zerotrust.console;
 
-import com.clickhouse.client.api.Client;
-import com.clickhouse.client.api.query.QueryResponse;
-import com.clickhouse.client.api.query.QuerySettings;
 import com.clickhouse.data.ClickHouseFormat;
 import io.zerotrust.avro.PolicyRule;
 import io.zerotrust.avro.RiskLevel;
 import io.zerotrust.schemas.policy.EntityPattern;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * How often a rule would have fired over the last hours, from the analytics tables: the risk score updates its
@@ -29,13 +22,10 @@ import java.util.regex.Pattern;
  */
 final class WouldFire {
 
-    private static final Pattern PARAM = Pattern.compile("\\{([a-zA-Z_][a-zA-Z0-9_]*):([A-Za-z0-9()]+)}");
-
-    private final Client ch;
+    private final ClickHouseParams ch;
     private final String db;
-    private volatile Boolean serverParams;
 
-    WouldFire(Client ch, String database) {
+    WouldFire(ClickHouseParams ch, String database) {
         this.ch = ch;
         this.db = database; // a checked setting: letters, digits and '_' only (ConsoleSettings)
     }
@@ -113,47 +103,21 @@ final class WouldFire {
     }
 
     private List<String> query(String sql, Map<String, Object> params) {
-        QuerySettings settings = new QuerySettings().setFormat(ClickHouseFormat.TabSeparated);
-        try (QueryResponse r = serverParams()
-                ? ch.query(sql, params, settings).get(30, TimeUnit.SECONDS)
-                : ch.query(bind(sql, params), settings).get(30, TimeUnit.SECONDS)) {
-            String body = new String(r.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            return body.isEmpty() ? List.of() : List.of(body.split("\n"));
+        String body;
+        try {
+            body = ch.query(sql, params, ClickHouseFormat.TabSeparated, WouldFire::literal);
+        } catch (Console.ApiError e) {
+            throw e;
         } catch (Exception e) {
             throw new Console.ApiError(503, "ClickHouse did not answer the would-have-fired query: "
                     + e.getMessage());
         }
-    }
-
-    /** Whether the server takes query parameters ({@code param_x}); probed once. */
-    private boolean serverParams() {
-        Boolean s = serverParams;
-        if (s == null) {
-            try (QueryResponse r = ch.query("SELECT {p:UInt8}", Map.of("p", 1), new QuerySettings()
-                    .setFormat(ClickHouseFormat.TabSeparated)).get(10, TimeUnit.SECONDS)) {
-                s = new String(r.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim().equals("1");
-            } catch (Exception e) {
-                s = false;
-            }
-            serverParams = s;
-        }
-        return s;
+        return body.isEmpty() ? List.of() : List.of(body.split("\n"));
     }
 
     /** Binds {@code {name:Type}} parameters as typed literals, for a server without query parameters. */
     static String bind(String sql, Map<String, Object> params) {
-        Matcher m = PARAM.matcher(sql);
-        StringBuilder b = new StringBuilder();
-        while (m.find()) {
-            String name = m.group(1);
-            String type = m.group(2);
-            if (!params.containsKey(name)) {
-                throw new IllegalArgumentException("no value for the query parameter " + name);
-            }
-            m.appendReplacement(b, Matcher.quoteReplacement(literal(params.get(name), type)));
-        }
-        m.appendTail(b);
-        return b.toString();
+        return ClickHouseParams.bind(sql, params, WouldFire::literal);
     }
 
     static String literal(Object v, String type) {
