@@ -94,7 +94,8 @@ class ClusterParallelismITCase {
     /**
      * What each task's subtasks have as their input watermark (Flink's REST API), for a run that stopped short of the
      * decisions parallelism 1 made: the decisions it lacks are usually the ones an event-time timer makes (a score
-     * decaying below a level), so a subtask whose watermark stopped early is the first suspect.
+     * decaying below a level), made last, so a subtask whose watermark stopped early, or the checkpoint that would
+     * commit them (the decisions' sink is transactional, read here read_committed), are the suspects.
      */
     private static void printWatermarks(String restUrl, String job, int parallelism) {
         try {
@@ -108,6 +109,11 @@ class ClusterParallelismITCase {
                 System.out.println("[parallelism " + parallelism + "] watermarks of '" + v.path("name").asText()
                         + "':" + line);
             }
+            JsonNode checkpoints = FlinkCluster.get(restUrl, "/jobs/" + job + "/checkpoints");
+            System.out.println("[parallelism " + parallelism + "] checkpoints: " + checkpoints.path("counts")
+                    + ", latest completed " + checkpoints.path("latest").path("completed").path("latest_ack_timestamp")
+                    + ", latest failed " + checkpoints.path("latest").path("failed")
+                    + ", now " + System.currentTimeMillis());
         } catch (IOException | RuntimeException e) {
             System.out.println("[parallelism " + parallelism + "] watermarks unknown: " + e);
         }
